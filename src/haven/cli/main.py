@@ -1,0 +1,14 @@
+"""`haven`: serve, demo, database and (later) ledger, staff and policy commands."""
+
+from __future__ import annotations
+
+import typer
+
+from haven.cli import db as db_commands
+from haven.cli.serve import serve
+
+app = typer.Typer(
+    help="Haven: appointments for public-service field offices.", no_args_is_help=True
+)
+app.add_typer(db_commands.app, name="db")
+app.command()(serve)

@@ -1,0 +1,46 @@
+"""Typed settings (HAVEN_* environment variables), built by the app factory, never at import."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HAVEN_", extra="ignore")
+
+    home: Path = Field(default=Path(".haven"), description="Where keys and the SQLite file live.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file under home."
+    )
+    dev_mode: bool = False
+    base_url: str = "http://127.0.0.1:8000"
+
+    # Key-encryption key for personal data (base64 of 32 bytes). When unset, a key file under
+    # home is used, created on first start with owner-only permissions.
+    kek: SecretStr | None = None
+    # Key for blind indexes (base64 of 32 bytes); same fallback as the KEK.
+    blind_index_key: SecretStr | None = None
+
+    # The ledger's origin line and signing key (a C2SP signed-note private key string).
+    log_origin: str | None = None
+    log_key: SecretStr | None = None
+
+    hold_minutes: int = Field(default=10, ge=1, le=60)
+    # Retention in days after a person's last appointment (per-service override later).
+    retention_days: int = Field(default=90, ge=1)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'haven.db').resolve()}"
+
+    def resolved_log_origin(self) -> str:
+        return self.log_origin or f"{socket.gethostname()}/haven"
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.home

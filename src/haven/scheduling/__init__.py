@@ -1,0 +1,1 @@
+"""Offices, services, resources, availability and appointments."""

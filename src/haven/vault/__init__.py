@@ -1,0 +1,1 @@
+"""Personal data: envelope encryption under per-person keys, blind indexes, shredding."""

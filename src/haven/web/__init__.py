@@ -1,0 +1,1 @@
+"""HTTP: the app factory, routers, templates and static files."""

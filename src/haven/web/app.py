@@ -1,0 +1,55 @@
+"""The app factory: settings in, a ready FastAPI app out. Nothing is built at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from haven import __version__
+from haven.clock import Clock, SystemClock
+from haven.config import Settings
+from haven.db import make_engine, make_sessionmaker
+from haven.web.errors import install_error_handlers
+from haven.web.state import AppState
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+health = APIRouter()
+
+
+@health.get("/healthz", include_in_schema=False)
+def healthz() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or Settings()
+    settings.ensure_home()
+    engine = make_engine(settings.resolved_database_url())
+    state = AppState(
+        settings=settings,
+        clock=clock or SystemClock(),
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Haven",
+        version=__version__,
+        description="Appointments for public-service field offices.",
+        lifespan=lifespan,
+    )
+    app.state.haven = state
+    install_error_handlers(app)
+    app.include_router(health)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,35 @@
+"""FastAPI dependencies: the shared state and the request's unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from haven.clock import Clock
+from haven.db import unit_of_work
+from haven.web.state import AppState
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.haven
+    return state
+
+
+def get_clock(request: Request) -> Clock:
+    return get_state(request).clock
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's one transaction, committed before the response is sent."""
+    with unit_of_work(get_state(request).sessions) as session:
+        yield session
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
+# scope="function": commit happens before the response leaves, so a failed commit is an error
+# response, never a success the database did not keep.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
