@@ -13,6 +13,7 @@ from haven import __version__
 from haven.clock import Clock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
+from haven.vault.keys import load_keyring
 from haven.web.errors import install_error_handlers
 from haven.web.state import AppState
 
@@ -35,6 +36,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         clock=clock or SystemClock(),
         engine=engine,
         sessions=make_sessionmaker(engine),
+        keyring=load_keyring(settings),
     )
 
     @asynccontextmanager

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.db import unit_of_work
+from haven.vault.keys import Keyring
 from haven.web.state import AppState
 
 
@@ -28,8 +29,13 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_keyring(request: Request) -> Keyring:
+    return get_state(request).keyring
+
+
 StateDep = Annotated[AppState, Depends(get_state)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
+KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 # scope="function": commit happens before the response leaves, so a failed commit is an error
 # response, never a success the database did not keep.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]

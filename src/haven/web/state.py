@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import Clock
 from haven.config import Settings
+from haven.vault.keys import Keyring
 
 
 @dataclass
@@ -18,5 +19,6 @@ class AppState:
     clock: Clock
     engine: Engine
     sessions: sessionmaker[Session]
+    keyring: Keyring
     # Domain services that need process-wide objects (keyrings, signers) hang them here by name.
     extras: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,116 @@
+"""Sealing and opening personal data under per-person data keys.
+
+Each person gets a fresh AES-256-GCM data key and a separate tag key (for their ledger subject
+tags), both wrapped by the KEK. Their name, contact and accommodation note are one sealed JSON
+document. Destroying the wrapped keys (retention) makes all of it unreadable for good.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy.orm import Session
+
+from haven.clock import Clock
+from haven.errors import NotFound
+from haven.vault.errors import PersonGone
+from haven.vault.keys import KEY_BYTES, NONCE_BYTES, Keyring
+from haven.vault.models import PersonRecord
+
+_PERSON_CONTEXT = b"haven:person:v1"
+
+
+@dataclass(frozen=True)
+class PersonData:
+    """Everything Haven holds about a person: a name and one way to reach them."""
+
+    name: str
+    phone: str | None = None
+    email: str | None = None
+    accommodation_note: str | None = None
+
+    @property
+    def contact(self) -> str:
+        contact = self.phone or self.email
+        if contact is None:
+            raise ValueError("a person needs a phone number or an email address")
+        return contact
+
+    @property
+    def contact_kind(self) -> str:
+        return "phone" if self.phone else "email"
+
+
+def seal_person(session: Session, keyring: Keyring, clock: Clock, data: PersonData) -> PersonRecord:
+    """Encrypt a person's data under a new data key and store it; returns the new record."""
+    data_key = secrets.token_bytes(KEY_BYTES)
+    record = PersonRecord(
+        kek_id=keyring.current_kek_id,
+        wrapped_data_key=keyring.wrap(data_key),
+        wrapped_tag_key=keyring.wrap(secrets.token_bytes(KEY_BYTES)),
+        ciphertext=_seal(data_key, json.dumps(asdict(data)).encode(), _PERSON_CONTEXT),
+        contact_index=contact_index(keyring, data.contact_kind, data.contact),
+        created_at=clock.now(),
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def open_person(session: Session, keyring: Keyring, person_id: int) -> PersonData:
+    """Decrypt a person's data. Raises PersonGone after their keys were destroyed."""
+    record = _record(session, person_id)
+    document = _open(_data_key(keyring, record), record.ciphertext, _PERSON_CONTEXT)
+    return PersonData(**json.loads(document))
+
+
+def seal_for_person(
+    session: Session, keyring: Keyring, person_id: int, plaintext: bytes, context: str
+) -> bytes:
+    """Seal other data (a stored response, a notice) so it dies with the person's key."""
+    record = _record(session, person_id)
+    return _seal(_data_key(keyring, record), plaintext, context.encode())
+
+
+def open_for_person(
+    session: Session, keyring: Keyring, person_id: int, sealed: bytes, context: str
+) -> bytes:
+    record = _record(session, person_id)
+    return _open(_data_key(keyring, record), sealed, context.encode())
+
+
+def person_tag_key(session: Session, keyring: Keyring, person_id: int) -> bytes:
+    """The key that makes this person's ledger subject tags; gone when they are shredded."""
+    record = _record(session, person_id)
+    if record.wrapped_tag_key is None:
+        raise PersonGone("this person's record was deleted on schedule")
+    return keyring.unwrap(record.wrapped_tag_key, record.kek_id)
+
+
+def contact_index(keyring: Keyring, kind: str, normalised_contact: str) -> str:
+    return keyring.blind_index(f"contact:{kind}", normalised_contact)
+
+
+def _record(session: Session, person_id: int) -> PersonRecord:
+    record = session.get(PersonRecord, person_id)
+    if record is None:
+        raise NotFound("no such person record")
+    return record
+
+
+def _data_key(keyring: Keyring, record: PersonRecord) -> bytes:
+    if record.wrapped_data_key is None:
+        raise PersonGone("this person's record was deleted on schedule")
+    return keyring.unwrap(record.wrapped_data_key, record.kek_id)
+
+
+def _seal(key: bytes, plaintext: bytes, context: bytes) -> bytes:
+    nonce = secrets.token_bytes(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, context)
+
+
+def _open(key: bytes, sealed: bytes, context: bytes) -> bytes:
+    return AESGCM(key).decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], context)
