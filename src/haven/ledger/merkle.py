@@ -1,0 +1,242 @@
+"""RFC 9162 §2.1 Merkle tree roots, inclusion and consistency proofs, over perfect subtree nodes.
+
+Storage-backed trees keep only *perfect* (complete) subtree hashes, addressed by ``(level, index)``:
+level 0 holds the leaf hashes, and node ``(level, i)`` covers leaves ``[i * 2**level, (i + 1) *
+2**level)``. Every function here that builds a root or a proof reads such nodes through a
+``get_node(level, index)`` callable and needs O(log n) reads, never a pass over all leaves.
+
+Verification follows RFC 9162 §2.1.3.2 and §2.1.4.2. ``verify_inclusion`` and ``verify_consistency``
+return ``None`` on success and raise :class:`InvalidProof` (a 422 ``haven.errors.Invalid``)
+otherwise, so that a caller cannot forget to look at a boolean.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from haven.errors import Invalid
+from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
+
+GetNode = Callable[[int, int], bytes]
+"""``get_node(level, index)`` returns the hash of the perfect subtree node at that address."""
+
+NodeAddress = tuple[int, int]
+
+
+class InvalidProof(Invalid):
+    """A Merkle proof, tree size or root does not verify."""
+
+    code = "invalid_proof"
+
+
+def _split_point(size: int) -> int:
+    """The largest power of two strictly smaller than ``size`` (``size`` >= 2)."""
+    return 1 << ((size - 1).bit_length() - 1)
+
+
+def root_from_hashes(leaf_hashes: Sequence[bytes]) -> bytes:
+    """The Merkle Tree Hash (RFC 9162 §2.1.1) of a list of leaf hashes, in one linear pass."""
+    if not leaf_hashes:
+        return EMPTY_ROOT
+    # Fold perfect subtrees on a stack as in a compact range: amortised one hash per leaf.
+    stack: list[bytes] = []
+    for count, leaf in enumerate(leaf_hashes):
+        stack.append(leaf)
+        merges = count + 1
+        while merges & 1 == 0:
+            right = stack.pop()
+            stack[-1] = node_hash(stack[-1], right)
+            merges >>= 1
+    return fold_right(stack)
+
+
+def fold_right(perfect_hashes: Sequence[bytes]) -> bytes:
+    """Combine the perfect subtree hashes of a tree (largest first) into its root."""
+    root = perfect_hashes[-1]
+    for left in reversed(perfect_hashes[:-1]):
+        root = node_hash(left, root)
+    return root
+
+
+def perfect_addresses(begin: int, end: int) -> list[NodeAddress]:
+    """The perfect nodes, left to right, that cover ``[begin, end)`` when ``begin`` is a subtree
+    start of the RFC 9162 recursion (a multiple of the largest power of two not above the width)."""
+    addresses: list[NodeAddress] = []
+    width = end - begin
+    for level in range(width.bit_length() - 1, -1, -1):
+        if width >> level & 1:
+            addresses.append((level, begin >> level))
+            begin += 1 << level
+    return addresses
+
+
+def range_hash(begin: int, end: int, get_node: GetNode) -> bytes:
+    """MTH(D[begin:end]) for a subtree of the RFC 9162 recursion, in popcount(end - begin) reads."""
+    return fold_right([get_node(level, index) for level, index in perfect_addresses(begin, end)])
+
+
+def root_from_nodes(size: int, get_node: GetNode) -> bytes:
+    """The root of the tree of ``size`` leaves, from at most log2(size) + 1 perfect node reads."""
+    if size == 0:
+        return EMPTY_ROOT
+    return range_hash(0, size, get_node)
+
+
+def inclusion_proof(index: int, size: int, get_node: GetNode) -> list[bytes]:
+    """The audit path (RFC 9162 §2.1.3.1) for leaf ``index`` in the tree of ``size``, leaf first."""
+    if not 0 <= index < size:
+        raise InvalidProof(f"leaf index {index} is outside a tree of size {size}", field="index")
+    proof: list[bytes] = []
+    begin, end = 0, size
+    # Walk from the root down; siblings are collected root first, then reversed.
+    while end - begin > 1:
+        k = _split_point(end - begin)
+        if index < begin + k:
+            proof.append(range_hash(begin + k, end, get_node))
+            end = begin + k
+        else:
+            proof.append(range_hash(begin, begin + k, get_node))
+            begin += k
+    proof.reverse()
+    return proof
+
+
+def consistency_proof(size1: int, size2: int, get_node: GetNode) -> list[bytes]:
+    """The consistency proof (RFC 9162 §2.1.4.1) from the tree of ``size1`` to that of ``size2``.
+
+    Empty when the sizes are equal; ``size1`` must be at least 1 (a proof from the empty tree is
+    not defined, since every tree extends it).
+    """
+    if not 0 < size1 <= size2:
+        raise InvalidProof(f"no consistency proof from size {size1} to size {size2}", field="size1")
+    proof: list[bytes] = []
+    begin, end = 0, size2
+    m = size1
+    whole_old_tree = True  # SUBPROOF's flag b: the old tree's root is known to the verifier.
+    while m != end - begin:
+        k = _split_point(end - begin)
+        if m <= k:
+            proof.append(range_hash(begin + k, end, get_node))
+            end = begin + k
+        else:
+            proof.append(range_hash(begin, begin + k, get_node))
+            begin += k
+            m -= k
+            whole_old_tree = False
+    if not whole_old_tree:
+        proof.append(range_hash(begin, end, get_node))
+    proof.reverse()
+    return proof
+
+
+def _check_hash_sizes(hashes: Sequence[bytes], field: str) -> None:
+    if any(len(h) != HASH_SIZE for h in hashes):
+        raise InvalidProof(f"every hash in {field} must be {HASH_SIZE} bytes", field=field)
+
+
+def verify_inclusion(
+    leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
+) -> None:
+    """Check that ``leaf_hash`` is leaf ``index`` of the tree of ``size`` with ``root``
+    (RFC 9162 §2.1.3.2). Raises :class:`InvalidProof` when it is not."""
+    if not 0 <= index < size:
+        raise InvalidProof(f"leaf index {index} is outside a tree of size {size}", field="index")
+    _check_hash_sizes([leaf_hash], "leaf_hash")
+    _check_hash_sizes(proof, "proof")
+    fn, sn = index, size - 1
+    computed = leaf_hash
+    for sibling in proof:
+        if sn == 0:
+            raise InvalidProof("inclusion proof is longer than the tree is deep", field="proof")
+        if fn & 1 or fn == sn:
+            computed = node_hash(sibling, computed)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            computed = node_hash(computed, sibling)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise InvalidProof("inclusion proof is too short for the tree size", field="proof")
+    if computed != root:
+        raise InvalidProof("inclusion proof does not lead to the root", field="root")
+
+
+def verify_consistency(
+    size1: int, size2: int, root1: bytes, root2: bytes, proof: Sequence[bytes]
+) -> None:
+    """Check that the tree of ``size2`` with ``root2`` extends the tree of ``size1`` with ``root1``
+    (RFC 9162 §2.1.4.2). Raises :class:`InvalidProof` when it does not.
+
+    ``size1`` must be at least 1: a check against the empty tree proves nothing and is refused.
+    """
+    if size1 < 1:
+        raise InvalidProof("a consistency check from the empty tree proves nothing", field="size1")
+    if size1 > size2:
+        raise InvalidProof(f"size1 {size1} is larger than size2 {size2}", field="size1")
+    if size1 == size2:
+        if proof:
+            raise InvalidProof("the proof between equal sizes must be empty", field="proof")
+        if root1 != root2:
+            raise InvalidProof("equal sizes with different roots", field="root2")
+        return
+    if not proof:
+        raise InvalidProof("empty consistency proof between different sizes", field="proof")
+    _check_hash_sizes(proof, "proof")
+    path = list(proof)
+    if size1 & (size1 - 1) == 0:
+        path.insert(0, root1)
+    fn, sn = size1 - 1, size2 - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    first = second = path[0]
+    for node in path[1:]:
+        if sn == 0:
+            raise InvalidProof("consistency proof is longer than needed", field="proof")
+        if fn & 1 or fn == sn:
+            first = node_hash(node, first)
+            second = node_hash(node, second)
+            if not fn & 1:
+                while fn and not fn & 1:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            second = node_hash(second, node)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise InvalidProof("consistency proof is too short", field="proof")
+    if first != root1:
+        raise InvalidProof("consistency proof does not lead to root1", field="root1")
+    if second != root2:
+        raise InvalidProof("consistency proof does not lead to root2", field="root2")
+
+
+def new_perfect_nodes(
+    size: int, leaf_hashes: Iterable[bytes], get_node: GetNode
+) -> list[tuple[int, int, bytes]]:
+    """The perfect nodes ``(level, index, hash)`` that appending ``leaf_hashes`` to a tree of
+    ``size`` leaves creates, leaves included, in creation order.
+
+    Reads only the O(log n) existing nodes on the tree's right edge; a storage layer writes the
+    returned rows to integrate a batch.
+    """
+    # The right edge: the perfect nodes covering [0, size), largest first.
+    edge: list[tuple[int, bytes]] = [
+        (level, get_node(level, index)) for level, index in perfect_addresses(0, size)
+    ]
+    created: list[tuple[int, int, bytes]] = []
+    for leaf in leaf_hashes:
+        created.append((0, size, leaf))
+        level, current = 0, leaf
+        while edge and edge[-1][0] == level:
+            _, left = edge.pop()
+            current = node_hash(left, current)
+            level += 1
+            created.append((level, size >> level, current))
+        edge.append((level, current))
+        size += 1
+    return created
