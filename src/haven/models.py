@@ -1,6 +1,7 @@
 """Every domain's tables, gathered so Alembic and the model/migration check see one metadata."""
 
 from haven.db import Base
+from haven.ledger import models as _ledger  # noqa: F401
 from haven.scheduling import models as _scheduling  # noqa: F401
 from haven.vault import models as _vault  # noqa: F401
 

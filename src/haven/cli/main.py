@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from haven.cli import bench as bench_commands
 from haven.cli import db as db_commands
 from haven.cli.serve import serve
 
@@ -11,4 +12,5 @@ app = typer.Typer(
     help="Haven: appointments for public-service field offices.", no_args_is_help=True
 )
 app.add_typer(db_commands.app, name="db")
+app.add_typer(bench_commands.app, name="bench")
 app.command()(serve)

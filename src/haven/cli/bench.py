@@ -1,0 +1,44 @@
+"""`haven bench ...`: speed measurements that print figures (and --json); never pass/fail tests.
+
+Each domain adds its command here (`ledger`, `booking`, `availability`, ...). The harnesses live
+under `bench/` in the source checkout, not in the installed package: `load_harness` imports them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import typer
+
+app = typer.Typer(
+    help="Benchmarks: print measured figures (add --json for machines).", no_args_is_help=True
+)
+
+SOURCE_ROOT = Path(__file__).resolve().parents[3]
+
+
+def load_harness(name: str) -> ModuleType:
+    """Import `bench/<name>.py` from the source checkout; exit 2 with one line if it is absent."""
+    if not (SOURCE_ROOT / "bench" / f"{name}.py").is_file():
+        typer.echo(f"bench/{name}.py not found: run benchmarks from a source checkout", err=True)
+        raise typer.Exit(2)
+    if str(SOURCE_ROOT) not in sys.path:
+        sys.path.insert(0, str(SOURCE_ROOT))
+    return importlib.import_module(f"bench.{name}")
+
+
+@app.command()
+def ledger(
+    entries: int = typer.Option(100_000, min=1, help="Entries per measurement."),
+    database_url: str | None = typer.Option(
+        None, help="PostgreSQL URL for the 32-writer sequencing figure (skipped without one)."
+    ),
+    writers: int = typer.Option(32, min=1, help="Concurrent writers on PostgreSQL."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Haven's ledger against pymerkle 7.0.0 on the same entries, in the same run."""
+    harness = load_harness("ledger")
+    harness.main(entries=entries, database_url=database_url, writers=writers, as_json=as_json)

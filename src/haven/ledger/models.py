@@ -1,0 +1,60 @@
+"""The ledger's tables: sequenced entries, the integrated tree as C2SP tiles, signed checkpoints.
+
+The tree is stored the way it is served (tlog-tiles): one row per tile of 256 hashes at tree
+levels 0, 8, 16, ..., rewritten while it is partial and immutable once full. Every perfect
+subtree hash can be rebuilt from one tile, so a proof reads O(log n) rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from haven.db import Base, TZDateTime
+
+# SQLite makes an INTEGER PRIMARY KEY the rowid (no second index); PostgreSQL needs 64 bits.
+LedgerIndex = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class LogEntry(Base):
+    """One sequenced entry: its canonical JSON bytes at its position in the log."""
+
+    __tablename__ = "ledger_entries"
+
+    index: Mapped[int] = mapped_column(LedgerIndex, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TreeTile(Base):
+    """A tlog-tiles tile: up to 256 concatenated 32-byte hashes at tree level 8 * `level`."""
+
+    __tablename__ = "ledger_tiles"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    index: Mapped[int] = mapped_column(LedgerIndex, primary_key=True, autoincrement=False)
+    hashes: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TreeState(Base):
+    """The integrated tree (one row): how many entries the tiles cover, and its root."""
+
+    __tablename__ = "ledger_tree_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Checkpoint(Base):
+    """A signed checkpoint (C2SP signed note over a tlog-checkpoint body), kept for auditors."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    origin: Mapped[str] = mapped_column(String(255))
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[datetime] = mapped_column(TZDateTime)
