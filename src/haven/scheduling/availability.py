@@ -1,0 +1,329 @@
+"""Open slots for an office and service, and whether one given start time can be booked.
+
+Rules: office hours per weekday (several intervals a day), closures, each resource's own hours
+(none: the office's), the service's resources that are active, live claims (appointments and
+unexpired holds, buffer included), minimum notice and how far ahead the service can be booked.
+Slots sit on a grid from each opening interval's start, one every duration + buffer, laid out in
+office-local wall-clock time: a 09:00 slot stays 09:00 on both sides of a DST change, wall times
+a spring-forward skips are left out, and repeated ones name their first occurrence.
+
+When an interpreter language is asked for and a free resource does not speak it, a free
+interpreter of that language (same office) must come with it; see `Slot`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from haven.errors import Invalid
+from haven.scheduling.busy_times import BusyTimes
+from haven.scheduling.office_schedule import (
+    OfficeNotFound,
+    OfficeSchedule,
+    ServiceNotFound,
+    Worker,
+    load_busy_times,
+    load_schedule,
+    speaks,
+)
+from haven.scheduling.wallclock import local_instant, local_wall
+
+__all__ = [
+    "MAX_RANGE_DAYS",
+    "InvalidDateRange",
+    "NotOnSlotGrid",
+    "OfficeClosed",
+    "OfficeNotFound",
+    "OutsideOpeningHours",
+    "ServiceNotFound",
+    "Slot",
+    "SlotRuleBroken",
+    "TooFarAhead",
+    "TooSoon",
+    "bookable_slot",
+    "check_bookable",
+    "find_slots",
+]
+
+# The longest date range one availability query may cover (two months of a booking page).
+MAX_RANGE_DAYS = 62
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start time and the resources free for it.
+
+    To book it, take one of `resource_ids`; if `needs_interpreter(that id)`, also take one of
+    `interpreter_ids`. Every chosen resource is claimed for [starts_at, claim_ends_at).
+    """
+
+    starts_at: datetime  # aware UTC
+    ends_at: datetime  # aware UTC: starts_at + the service's duration
+    claim_ends_at: datetime  # aware UTC: ends_at + the service's buffer
+    local_start: datetime  # aware, in the office's time zone
+    # Free resources that can serve the slot (at least one); those that speak the asked
+    # interpreter language come first.
+    resource_ids: tuple[int, ...]
+    # Free interpreters of the asked language; empty when none is asked or none is needed.
+    interpreter_ids: tuple[int, ...] = ()
+    # The members of resource_ids that speak the asked language themselves.
+    language_resource_ids: tuple[int, ...] = ()
+
+    def needs_interpreter(self, resource_id: int) -> bool:
+        """True when booking this slot with `resource_id` also needs one of interpreter_ids."""
+        return bool(self.interpreter_ids) and resource_id not in self.language_resource_ids
+
+
+class InvalidDateRange(Invalid):
+    """The asked date range is backwards or too long."""
+
+
+class SlotRuleBroken(Invalid):
+    """A start time that no slot can have; the subclass names the rule."""
+
+    code = "slot_rule_broken"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="starts_at")
+
+
+class TooSoon(SlotRuleBroken):
+    code = "too_soon"
+
+
+class TooFarAhead(SlotRuleBroken):
+    code = "too_far_ahead"
+
+
+class OfficeClosed(SlotRuleBroken):
+    code = "office_closed"
+
+
+class OutsideOpeningHours(SlotRuleBroken):
+    code = "outside_opening_hours"
+
+
+class NotOnSlotGrid(SlotRuleBroken):
+    code = "not_on_slot_grid"
+
+
+def find_slots(
+    session: Session,
+    *,
+    office_id: int,
+    service_id: int,
+    start: date,
+    end: date,
+    now: datetime,
+    interpreter_language: str | None = None,
+) -> list[Slot]:
+    """Every open slot on the office-local days start..end (inclusive), earliest first."""
+    check_date_range(start, end)
+    _require_aware(now=now)
+    schedule = load_schedule(
+        session,
+        office_id=office_id,
+        service_id=service_id,
+        first_day=start,
+        last_day=end,
+        interpreter_language=interpreter_language,
+    )
+    today = now.astimezone(schedule.zone).date()
+    first = max(start, today)
+    last = min(end, _last_bookable_day(schedule, now))
+    earliest = now + schedule.min_notice
+    candidates = [
+        (wall, instant)
+        for day in _days(first, last)
+        if not schedule.is_closed(day)
+        for wall, instant in _grid(schedule, day)
+        if instant >= earliest
+    ]
+    if not candidates or not schedule.serving:
+        return []
+    busy = load_busy_times(
+        session,
+        schedule,
+        starts=candidates[0][1],
+        ends=candidates[-1][1] + schedule.step,
+        now=now,
+    )
+    slots = (
+        _slot_at(schedule, busy, wall, instant, interpreter_language)
+        for wall, instant in candidates
+    )
+    return [slot for slot in slots if slot is not None]
+
+
+def check_bookable(
+    session: Session,
+    *,
+    office_id: int,
+    service_id: int,
+    starts_at: datetime,
+    now: datetime,
+    interpreter_language: str | None = None,
+) -> list[int]:
+    """The free resources that could serve an appointment at `starts_at` (empty: all taken).
+
+    Raises a `SlotRuleBroken` subclass when no slot can ever start then (too soon, too far
+    ahead, office closed, outside opening hours, not on the slot grid).
+    """
+    slot = bookable_slot(
+        session,
+        office_id=office_id,
+        service_id=service_id,
+        starts_at=starts_at,
+        now=now,
+        interpreter_language=interpreter_language,
+    )
+    return list(slot.resource_ids) if slot is not None else []
+
+
+def bookable_slot(
+    session: Session,
+    *,
+    office_id: int,
+    service_id: int,
+    starts_at: datetime,
+    now: datetime,
+    interpreter_language: str | None = None,
+) -> Slot | None:
+    """The slot starting at `starts_at` with its free resources, or None when all are taken.
+
+    Raises like `check_bookable`. Use this form when an interpreter may be needed.
+    """
+    _require_aware(now=now, starts_at=starts_at)
+    utc_day = starts_at.astimezone(UTC).date()
+    schedule = load_schedule(
+        session,
+        office_id=office_id,
+        service_id=service_id,
+        first_day=utc_day - timedelta(days=1),
+        last_day=utc_day + timedelta(days=1),
+        interpreter_language=interpreter_language,
+    )
+    wall = _check_rules(schedule, starts_at, now)
+    instant = starts_at.astimezone(UTC)
+    busy = load_busy_times(session, schedule, starts=instant, ends=instant + schedule.step, now=now)
+    return _slot_at(schedule, busy, wall, instant, interpreter_language)
+
+
+def check_date_range(start: date, end: date) -> None:
+    """Refuse a backwards range or one longer than MAX_RANGE_DAYS, naming the parameter."""
+    if end < start:
+        raise InvalidDateRange("'end' must be on or after 'start'", field="end")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidDateRange(
+            f"'end' is too far after 'start': ask for at most {MAX_RANGE_DAYS} days at a time",
+            field="end",
+        )
+
+
+def _check_rules(schedule: OfficeSchedule, starts_at: datetime, now: datetime) -> datetime:
+    """The office-local wall time of `starts_at`, once it passes every rule of the grid."""
+    if starts_at < now + schedule.min_notice:
+        minutes = int(schedule.min_notice.total_seconds() // 60)
+        raise TooSoon(f"appointments must be booked at least {minutes} minutes ahead")
+    wall = local_wall(starts_at, schedule.zone)
+    if wall.date() > _last_bookable_day(schedule, now):
+        raise TooFarAhead(
+            f"this service can be booked at most {schedule.max_days_ahead} days ahead"
+        )
+    if schedule.is_closed(wall.date()):
+        raise OfficeClosed(f"the office is closed on {wall.date().isoformat()}")
+    intervals = schedule.opening.get(wall.weekday(), [])
+    ends = wall + schedule.duration
+    opening = next(
+        (
+            datetime.combine(wall.date(), opens)
+            for opens, closes in intervals
+            if datetime.combine(wall.date(), opens) <= wall
+            and ends <= datetime.combine(wall.date(), closes)
+        ),
+        None,
+    )
+    if opening is None:
+        raise OutsideOpeningHours(f"{wall:%Y-%m-%d %H:%M} is outside the office's opening hours")
+    on_grid = (wall - opening) % schedule.step == timedelta(0)
+    if not on_grid or local_instant(wall, schedule.zone) != starts_at.astimezone(UTC):
+        step = int(schedule.step.total_seconds() // 60)
+        raise NotOnSlotGrid(
+            f"appointments start every {step} minutes from {opening:%H:%M}; "
+            f"{wall:%H:%M} is not one of those times"
+        )
+    return wall
+
+
+def _last_bookable_day(schedule: OfficeSchedule, now: datetime) -> date:
+    return now.astimezone(schedule.zone).date() + timedelta(days=schedule.max_days_ahead)
+
+
+def _days(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def _grid(schedule: OfficeSchedule, day: date) -> Iterator[tuple[datetime, datetime]]:
+    """(wall time, UTC instant) of every grid start on the day that fits its opening interval."""
+    for opens, closes in schedule.opening.get(day.weekday(), []):
+        wall = datetime.combine(day, opens)
+        closing = datetime.combine(day, closes)
+        while wall + schedule.duration <= closing:
+            instant = local_instant(wall, schedule.zone)
+            if instant is not None:
+                yield wall, instant
+            wall += schedule.step
+
+
+def _slot_at(
+    schedule: OfficeSchedule,
+    busy: BusyTimes,
+    wall: datetime,
+    instant: datetime,
+    interpreter_language: str | None,
+) -> Slot | None:
+    weekday, starts, ends = wall.weekday(), wall.time(), (wall + schedule.duration).time()
+    claim_from = int(instant.timestamp())
+    claim_until = claim_from + int(schedule.step.total_seconds())
+
+    def free(workers: list[Worker]) -> list[int]:
+        return [
+            w.id
+            for w in workers
+            if w.works(weekday, starts, ends) and busy.is_free(w.id, claim_from, claim_until)
+        ]
+
+    serving = free(schedule.serving)
+    language_ids: list[int] = []
+    interpreter_ids: list[int] = []
+    if interpreter_language is not None and serving:
+        by_id = {w.id: w for w in schedule.serving}
+        language_ids = [i for i in serving if speaks(by_id[i].languages, interpreter_language)]
+        others = [i for i in serving if i not in language_ids]
+        if others:
+            interpreter_ids = free(schedule.interpreters)
+        serving = language_ids + (others if interpreter_ids else [])
+    if not serving:
+        return None
+    return Slot(
+        starts_at=instant,
+        ends_at=instant + schedule.duration,
+        claim_ends_at=instant + schedule.step,
+        local_start=instant.astimezone(schedule.zone),
+        resource_ids=tuple(serving),
+        interpreter_ids=tuple(interpreter_ids),
+        language_resource_ids=tuple(language_ids),
+    )
+
+
+def _require_aware(**instants: datetime) -> None:
+    for name, value in instants.items():
+        if value.tzinfo is None:
+            raise ValueError(f"{name} must be an aware datetime")
