@@ -115,6 +115,21 @@ def decode_key(text: str, field: str) -> tuple[str, int, int, bytes]:
     return name, int(parts[1], 16), material[0], material[1:]
 
 
+def parse_skey(skey: str) -> tuple[str, Ed25519PrivateKey]:
+    """The key name and Ed25519 private key of a ``PRIVATE+KEY+...`` string, key ID checked."""
+    skey = skey.strip()
+    if not skey.startswith(_PRIVATE_PREFIX):
+        raise MalformedNote("skey must start with PRIVATE+KEY+", field="skey")
+    name, key_id, signature_type, seed = decode_key(skey[len(_PRIVATE_PREFIX) :], "skey")
+    if signature_type != ED25519_TYPE or len(seed) != 32:
+        raise MalformedNote("skey is not an Ed25519 (type 0x01) key", field="skey")
+    private_key = Ed25519PrivateKey.from_private_bytes(seed)
+    public_key = private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    if key_id != key_id_for(name, ED25519_TYPE, public_key):
+        raise MalformedNote("skey key ID does not match its name and key", field="skey")
+    return name, private_key
+
+
 @dataclass(frozen=True)
 class Verifier:
     """An Ed25519 (type 0x01) note verifier."""
@@ -161,16 +176,7 @@ class Signer:
     @classmethod
     def from_skey(cls, skey: str) -> Signer:
         """Parse a ``PRIVATE+KEY+...`` string, checking its key ID."""
-        skey = skey.strip()
-        if not skey.startswith(_PRIVATE_PREFIX):
-            raise MalformedNote("skey must start with PRIVATE+KEY+", field="skey")
-        name, key_id, signature_type, seed = decode_key(skey[len(_PRIVATE_PREFIX) :], "skey")
-        if signature_type != ED25519_TYPE or len(seed) != 32:
-            raise MalformedNote("skey is not an Ed25519 (type 0x01) key", field="skey")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
-        if signer.key_id != key_id:
-            raise MalformedNote("skey key ID does not match its name and key", field="skey")
-        return signer
+        return cls(*parse_skey(skey))
 
     @property
     def name(self) -> str:
