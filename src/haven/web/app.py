@@ -13,6 +13,7 @@ from haven import __version__
 from haven.clock import Clock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
+from haven.scheduling import api as scheduling_api
 from haven.vault.keys import load_keyring
 from haven.web.errors import install_error_handlers
 from haven.web.state import AppState
@@ -53,5 +54,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.state.haven = state
     install_error_handlers(app)
     app.include_router(health)
+    app.include_router(scheduling_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
