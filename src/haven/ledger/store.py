@@ -1,0 +1,131 @@
+"""Sequencing entries inside the caller's transaction, and integrating them into the tree.
+
+Recording something in the ledger is one call, made by a service action inside its own unit of
+work, next to the rows it writes::
+
+    index = append(
+        session,
+        SchedulingEvent.APPOINTMENT_BOOKED,   # a kind declared with haven.ledger.declare_kind
+        actor="staff:12",                     # who did it (an account id, "public", "system")
+        time=clock.now(),                     # aware UTC
+        purpose="booking",                    # optional
+        refs=["appointment:3f2a"],            # ids of what it concerns, never personal data
+        subject_tag_keys=[person_tag_key],    # each person concerned, as their tag key
+        office="downtown", service="benefits",  # the fields the kind declared
+    )
+
+``append`` returns the entry's index. The entry commits with the caller's transaction or not at
+all. One sequencer serialises appends: a PostgreSQL transaction-scoped advisory lock (held until
+the caller commits), or SQLite's writer lock, which every Haven transaction takes at BEGIN.
+Indexes are therefore dense: committed entries are always exactly 0..n-1.
+
+``integrate`` then folds committed entries into the stored tiles in batches; the app runs it in a
+background thread woken after each commit that appended (``haven.ledger.service``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session
+
+from haven.db import is_postgresql
+from haven.ledger.entries import build_entry
+from haven.ledger.hashing import leaf_hash
+from haven.ledger.merkle import new_perfect_nodes, root_from_nodes
+from haven.ledger.models import LogEntry, TreeState
+from haven.ledger.tiles import TILE_HEIGHT, TileSet
+
+# pg_advisory_xact_lock key of the log's one sequencer ("HavenLog" as 8 ASCII bytes, as int64).
+SEQUENCER_LOCK_KEY = int.from_bytes(b"HavenLog", "big") & 0x7FFF_FFFF_FFFF_FFFF
+# Session.info flag: this transaction appended, so wake the integrator after it commits.
+APPENDED = "haven.ledger.appended"
+INTEGRATION_BATCH = 16_384
+TREE_STATE_ID = 1
+
+
+def append(
+    session: Session,
+    kind: StrEnum,
+    *,
+    actor: str,
+    time: datetime,
+    purpose: str | None = None,
+    refs: Sequence[str] = (),
+    subject_tag_keys: Sequence[bytes] = (),
+    **fields: Any,
+) -> int:
+    """Sequence one entry in the caller's transaction and return its index (see module doc)."""
+    data = build_entry(
+        kind,
+        actor=actor,
+        time=time,
+        purpose=purpose,
+        refs=refs,
+        subject_tag_keys=subject_tag_keys,
+        fields=fields,
+    )
+    return append_data(session, data)
+
+
+def append_data(session: Session, data: bytes) -> int:
+    """Sequence already-built entry bytes (``build_entry``) in the caller's transaction."""
+    if is_postgresql(session):
+        # Held until the caller's transaction ends, so the next writer reads our row's index.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK_KEY})
+    index = sequenced_size(session)
+    session.execute(insert(LogEntry).values(index=index, data=data))
+    session.info[APPENDED] = True
+    return index
+
+
+def sequenced_size(session: Session) -> int:
+    """How many entries are sequenced, as this transaction sees them (the next index)."""
+    size: int = session.execute(select(func.coalesce(func.max(LogEntry.index) + 1, 0))).scalar_one()
+    return size
+
+
+def tree_state(session: Session, *, for_update: bool = False) -> TreeState:
+    """The integrated tree's size and root; ``for_update`` makes integrators take turns."""
+    query = select(TreeState).where(TreeState.id == TREE_STATE_ID)
+    if for_update:
+        query = query.with_for_update()
+    return session.execute(query).scalar_one()
+
+
+def integrate(session: Session, *, batch: int = INTEGRATION_BATCH) -> int:
+    """Fold every committed, not yet integrated entry into the tiles; returns the new tree size.
+
+    Integrators on several processes take turns on the tree state row (SQLite: the writer lock).
+    """
+    state = tree_state(session, for_update=True)
+    tiles = TileSet(session)
+    while True:
+        rows = session.execute(
+            select(LogEntry.index, LogEntry.data)
+            .where(LogEntry.index >= state.size)
+            .order_by(LogEntry.index)
+            .limit(batch)
+        ).all()
+        leaves = []
+        for expected, (index, data) in enumerate(rows, start=state.size):
+            if index != expected:
+                raise RuntimeError(f"ledger entry {expected} is missing; not integrating past it")
+            leaves.append(leaf_hash(data))
+        if not leaves:
+            return state.size
+        _add_leaves(tiles, state.size, leaves)
+        state.size += len(leaves)
+        state.root_hash = root_from_nodes(state.size, tiles.get_node)
+        session.flush()
+
+
+def _add_leaves(tiles: TileSet, size: int, leaves: Sequence[bytes]) -> None:
+    for level, index, node in new_perfect_nodes(size, leaves, tiles.get_node):
+        if level % TILE_HEIGHT == 0:
+            tiles.append(level // TILE_HEIGHT, index, node)
+    tiles.flush()
