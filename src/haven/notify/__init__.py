@@ -1,0 +1,1 @@
+"""Telling people about their appointments: email (SMTP), SMS and iCalendar files."""
