@@ -72,6 +72,10 @@ def perfect_addresses(begin: int, end: int) -> list[NodeAddress]:
 
 def range_hash(begin: int, end: int, get_node: GetNode) -> bytes:
     """MTH(D[begin:end]) for a subtree of the RFC 9162 recursion, in popcount(end - begin) reads."""
+    width = end - begin
+    if width & (width - 1) == 0:  # a perfect subtree: one read
+        level = width.bit_length() - 1
+        return get_node(level, begin >> level)
     return fold_right([get_node(level, index) for level, index in perfect_addresses(begin, end)])
 
 
