@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     # The ledger's origin line and signing key (a C2SP signed-note private key string).
     log_origin: str | None = None
     log_key: SecretStr | None = None
+    # Least time between two signed checkpoints; entries are integrated right after commit.
+    log_checkpoint_seconds: float = Field(default=2.0, ge=0, le=300)
 
     hold_minutes: int = Field(default=10, ge=1, le=60)
     # Retention in days after a person's last appointment (per-service override later).

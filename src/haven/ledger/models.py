@@ -47,7 +47,7 @@ class TreeState(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-class Checkpoint(Base):
+class PublishedCheckpoint(Base):
     """A signed checkpoint (C2SP signed note over a tlog-checkpoint body), kept for auditors."""
 
     __tablename__ = "ledger_checkpoints"

@@ -13,6 +13,8 @@ from haven import __version__
 from haven.clock import Clock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
+from haven.ledger import api as ledger_api
+from haven.ledger.service import build_integrator
 from haven.scheduling import api as scheduling_api
 from haven.vault.keys import load_keyring
 from haven.web.errors import install_error_handlers
@@ -40,9 +42,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         keyring=load_keyring(settings),
     )
 
+    integrator = build_integrator(settings, state.clock, state.sessions)
+    state.extras[ledger_api.LEDGER] = integrator
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        integrator.start()
         yield
+        integrator.stop()
         engine.dispose()
 
     app = FastAPI(
@@ -55,5 +62,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_error_handlers(app)
     app.include_router(health)
     app.include_router(scheduling_api.router)
+    app.include_router(ledger_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
