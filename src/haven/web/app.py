@@ -16,6 +16,7 @@ from haven.db import make_engine, make_sessionmaker
 from haven.ledger import api as ledger_api
 from haven.ledger.service import build_integrator
 from haven.scheduling import api as scheduling_api
+from haven.scheduling import booking_api
 from haven.vault.keys import load_keyring
 from haven.web.errors import install_error_handlers
 from haven.web.state import AppState
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     install_error_handlers(app)
     app.include_router(health)
     app.include_router(scheduling_api.router)
+    app.include_router(booking_api.router)
     app.include_router(ledger_api.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

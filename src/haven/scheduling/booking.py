@@ -1,0 +1,638 @@
+"""Booking actions: hold a slot, book, reschedule, cancel, and find an appointment by its link.
+
+Each action writes its rows in the caller's unit of work and never commits. No double booking
+can come out of here whatever the timing: the database itself refuses overlapping slot claims
+(PostgreSQL exclusion constraint, SQLite trigger, see migration 0001). These actions only pick
+which free resource to try, inside a SAVEPOINT, and turn the database's refusal into a
+`SlotTaken` for the person when no candidate is left.
+
+Personal data (name, contact, accommodation note) goes straight into the vault; the appointment
+row keeps only a reference to it.
+
+Manage links: `manage_url()` is the person's page (`MANAGE_PAGE_PATH`, served by the public
+pages); the same token works under `MANAGE_API_PATH` for the JSON API.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from haven.clock import Clock
+from haven.errors import Conflict, Gone, Invalid, NotFound
+from haven.scheduling.availability import Slot, bookable_slot
+from haven.scheduling.models import (
+    Appointment,
+    AppointmentStatus,
+    Hold,
+    Office,
+    Service,
+    SlotClaim,
+)
+from haven.scheduling.schemas import (
+    Accommodation,
+    AppointmentView,
+    BookingRequest,
+    HoldRequest,
+    OfficeSummary,
+    PersonView,
+    ServiceSummary,
+)
+from haven.scheduling.tokens import (
+    MAX_TOKEN_LENGTH,
+    idempotency_key_hash,
+    new_confirmation_code,
+    new_secret_token,
+    token_hash,
+)
+from haven.vault.keys import Keyring
+from haven.vault.service import (
+    PersonData,
+    open_for_person,
+    open_person,
+    seal_for_person,
+    seal_person,
+)
+
+MANAGE_PAGE_PATH = "/manage/{token}"
+MANAGE_API_PATH = "/api/v1/appointments/manage/{token}"
+
+# The constraint (PostgreSQL) and trigger message (SQLite) of the double-booking guard.
+_OVERLAP_GUARD = "slot_claims_no_overlap"
+_RESPONSE_CONTEXT = "haven:appointment:idempotent-response:v1"
+# Confirmation codes are random; a clash with an existing one is rare but must not fail a booking.
+_CODE_ATTEMPTS = 5
+
+_Row = TypeVar("_Row", Office, Service)
+
+
+class BookingEvent(enum.StrEnum):
+    """What the ledger will record for each action (`domain:subject:action`)."""
+
+    BOOKED = "scheduling:appointment:booked"
+    RESCHEDULED = "scheduling:appointment:rescheduled"
+    CANCELLED = "scheduling:appointment:cancelled"
+
+
+class SlotTaken(Conflict):
+    code = "slot_taken"
+
+    def __init__(self) -> None:
+        super().__init__("that time was just taken, please choose another", field="starts_at")
+
+
+class AppointmentNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "no appointment matches this link; check that the whole link was copied",
+            field="token",
+        )
+
+
+class AppointmentCancelled(Gone):
+    code = "appointment_cancelled"
+
+    def __init__(self) -> None:
+        super().__init__("this appointment was cancelled; please book a new time instead")
+
+
+class AppointmentOver(Gone):
+    code = "appointment_over"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this appointment has already started or taken place and can no longer be changed"
+        )
+
+
+class IdempotencyKeyReused(Invalid):
+    code = "idempotency_key_reused"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this Idempotency-Key was already used for a different booking request; "
+            "send a new key for a new booking",
+            field="Idempotency-Key",
+        )
+
+
+class HoldDoesNotMatch(Invalid):
+    code = "hold_does_not_match"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the hold is for another office, service, time or interpreter language than "
+            "this booking; book the held slot or leave hold_token out",
+            field="hold_token",
+        )
+
+
+class BookingRequestInvalid(Invalid):
+    """A booking request whose fields are each fine but do not fit together."""
+
+
+@dataclass(frozen=True)
+class PlacedHold:
+    hold: Hold
+    token: str  # returned once; only its hash is stored
+
+
+@dataclass(frozen=True)
+class Booking:
+    appointment: Appointment
+    view: AppointmentView
+    # True when this answers a retried request with the first response, booking nothing new.
+    replayed: bool
+
+
+def manage_url(base_url: str, token: str) -> str:
+    """The person's own page for the appointment."""
+    return base_url.rstrip("/") + MANAGE_PAGE_PATH.format(token=token)
+
+
+def place_hold(
+    session: Session, *, clock: Clock, request: HoldRequest, hold_for: timedelta
+) -> PlacedHold:
+    """Hold a slot exclusively for `hold_for`; SlotTaken when no resource is free for it."""
+    now = clock.now()
+    slot = _free_slot(
+        session,
+        office_id=request.office_id,
+        service_id=request.service_id,
+        starts_at=request.starts_at,
+        interpreter_language=request.interpreter_language,
+        now=now,
+    )
+    token = new_secret_token()
+    expires_at = now + hold_for
+    with session.begin_nested():
+        hold = Hold(
+            token_hash=token_hash(token),
+            office_id=request.office_id,
+            service_id=request.service_id,
+            starts_at=slot.starts_at,
+            ends_at=slot.ends_at,
+            interpreter_language=request.interpreter_language,
+            expires_at=expires_at,
+        )
+        session.add(hold)
+        session.flush()
+        _claim_slot(session, slot, hold_id=hold.id, expires_at=expires_at)
+    return PlacedHold(hold=hold, token=token)
+
+
+def book_appointment(
+    session: Session,
+    *,
+    keyring: Keyring,
+    clock: Clock,
+    request: BookingRequest,
+    base_url: str,
+    idempotency_key: str | None = None,
+) -> Booking:
+    """Book the requested slot (or the caller's live hold on it) for one person.
+
+    With an idempotency key, a repeat of the same request answers the first response and books
+    nothing; the same key with a different request is refused. Raises SlotTaken when the time
+    was taken, a SlotRuleBroken subclass when it can never be booked.
+    """
+    _check_request(request)
+    key_hash = idempotency_key_hash(idempotency_key) if idempotency_key is not None else None
+    fingerprint = _fingerprint(request)
+    if key_hash is not None:
+        earlier = _replay(session, keyring, key_hash, fingerprint)
+        if earlier is not None:
+            return earlier
+    now = clock.now()
+    try:
+        return _book(session, keyring, clock, request, base_url, key_hash, fingerprint, now)
+    except SlotTaken:
+        # On PostgreSQL the same request may have committed meanwhile: answer as a retry would.
+        earlier = _replay(session, keyring, key_hash, fingerprint) if key_hash else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def appointment_by_manage_token(
+    session: Session, token: str, *, for_update: bool = False
+) -> Appointment:
+    """The appointment a manage link belongs to; AppointmentNotFound for any other token."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise AppointmentNotFound()
+    query = sa.select(Appointment).where(Appointment.manage_token_hash == token_hash(token))
+    if for_update:
+        # Serialises a reschedule and a cancel of the same appointment (PostgreSQL; SQLite
+        # already runs one writer at a time).
+        query = query.with_for_update()
+    appointment = session.scalars(query).one_or_none()
+    if appointment is None:
+        raise AppointmentNotFound()
+    return appointment
+
+
+def appointment_view(
+    session: Session, keyring: Keyring, appointment: Appointment, *, token: str, base_url: str
+) -> AppointmentView:
+    """What the holder of the manage link sees, their own details included."""
+    person = open_person(session, keyring, appointment.person_id)
+    return _view(
+        appointment, appointment.office, appointment.service, person, manage_url(base_url, token)
+    )
+
+
+def reschedule_appointment(
+    session: Session, *, clock: Clock, token: str, new_start: datetime
+) -> Appointment:
+    """Move the appointment to `new_start` atomically: the new claims in, the old ones out.
+
+    If the new time cannot be had, nothing changes and SlotTaken (or the broken rule) is raised.
+    """
+    appointment = appointment_by_manage_token(session, token, for_update=True)
+    now = clock.now()
+    _require_changeable(appointment, now)
+    if new_start == appointment.starts_at:
+        return appointment
+    with session.begin_nested():
+        # Out first, so a move by less than the duration can reuse the appointment's own time.
+        _release_claims(session, appointment)
+        slot = _free_slot(
+            session,
+            office_id=appointment.office_id,
+            service_id=appointment.service_id,
+            starts_at=new_start,
+            interpreter_language=appointment.interpreter_language,
+            now=now,
+        )
+        _claim_slot(session, slot, appointment_id=appointment.id)
+        appointment.starts_at = slot.starts_at
+        appointment.ends_at = slot.ends_at
+        appointment.updated_at = now
+        session.flush()
+    _record_in_ledger(session, BookingEvent.RESCHEDULED, appointment)
+    return appointment
+
+
+def cancel_appointment(session: Session, *, clock: Clock, token: str) -> Appointment:
+    """Cancel the appointment and free its time; cancelling a cancelled one changes nothing."""
+    appointment = appointment_by_manage_token(session, token, for_update=True)
+    if appointment.status == AppointmentStatus.CANCELLED:
+        return appointment
+    now = clock.now()
+    _require_changeable(appointment, now)
+    _release_claims(session, appointment)
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.updated_at = now
+    session.flush()
+    _record_in_ledger(session, BookingEvent.CANCELLED, appointment)
+    return appointment
+
+
+def _record_in_ledger(session: Session, event: BookingEvent, appointment: Appointment) -> None:
+    """The one place each action records itself in the ledger, in the same transaction.
+
+    The ledger's append (`haven.ledger`) belongs here once it exists: an entry of kind `event`
+    with the appointment's id and the person's subject tag, never personal data.
+    """
+
+
+def _book(
+    session: Session,
+    keyring: Keyring,
+    clock: Clock,
+    request: BookingRequest,
+    base_url: str,
+    key_hash: str | None,
+    fingerprint: str,
+    now: datetime,
+) -> Booking:
+    hold = _live_hold(session, request.hold_token, now) if request.hold_token else None
+    if hold is not None:
+        _require_hold_matches(hold, request)
+        slot = None
+        starts_at, ends_at = hold.starts_at, hold.ends_at
+    else:
+        slot = _free_slot(
+            session,
+            office_id=request.office_id,
+            service_id=request.service_id,
+            starts_at=request.starts_at,
+            interpreter_language=request.interpreter_language,
+            now=now,
+        )
+        starts_at, ends_at = slot.starts_at, slot.ends_at
+    office = _get(session, Office, request.office_id)
+    service = _get(session, Service, request.service_id)
+    person_data = PersonData(
+        name=request.name,
+        phone=request.phone,
+        email=request.email,
+        accommodation_note=request.accommodation_note,
+    )
+    for _attempt in range(_CODE_ATTEMPTS):
+        manage_token = new_secret_token()
+        try:
+            with session.begin_nested():
+                person = seal_person(session, keyring, clock, person_data)
+                appointment = Appointment(
+                    office_id=office.id,
+                    service_id=service.id,
+                    person_id=person.id,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    status=AppointmentStatus.BOOKED,
+                    language=request.language,
+                    interpreter_language=request.interpreter_language,
+                    accommodations=[str(a) for a in request.accommodations],
+                    confirmation_code=new_confirmation_code(),
+                    manage_token_hash=token_hash(manage_token),
+                    idempotency_key_hash=key_hash,
+                    created_at=now,
+                    updated_at=now,
+                )
+                view = _view(
+                    appointment, office, service, person_data, manage_url(base_url, manage_token)
+                )
+                if key_hash is not None:
+                    document = {"request": fingerprint, "response": view.model_dump(mode="json")}
+                    appointment.idempotent_response = seal_for_person(
+                        session,
+                        keyring,
+                        person.id,
+                        json.dumps(document).encode(),
+                        _RESPONSE_CONTEXT,
+                    )
+                session.add(appointment)
+                session.flush()
+                if hold is not None:
+                    _convert_hold(session, hold, appointment)
+                else:
+                    assert slot is not None
+                    _claim_slot(session, slot, appointment_id=appointment.id)
+        except IntegrityError as exc:
+            if _violates(exc, "idempotency_key_hash") and key_hash is not None:
+                # The same request committed in another transaction just now.
+                earlier = _replay(session, keyring, key_hash, fingerprint)
+                if earlier is not None:
+                    return earlier
+            if _violates(exc, "confirmation_code"):
+                continue
+            raise
+        _record_in_ledger(session, BookingEvent.BOOKED, appointment)
+        return Booking(appointment=appointment, view=view, replayed=False)
+    raise RuntimeError("could not draw an unused confirmation code")  # ~never: 30^8 codes
+
+
+def _check_request(request: BookingRequest) -> None:
+    if (request.phone is None) == (request.email is None):
+        raise BookingRequestInvalid(
+            "give exactly one way to reach you: 'phone' or 'email'", field="phone"
+        )
+    asks_interpreter = Accommodation.INTERPRETER in request.accommodations
+    if asks_interpreter and request.interpreter_language is None:
+        raise BookingRequestInvalid(
+            "say which language the interpreter is for in 'interpreter_language'",
+            field="interpreter_language",
+        )
+    if request.interpreter_language is not None and not asks_interpreter:
+        raise BookingRequestInvalid(
+            "'interpreter_language' is only for an interpreter: add 'interpreter' to "
+            "'accommodations' or leave it out",
+            field="interpreter_language",
+        )
+
+
+def _fingerprint(request: BookingRequest) -> str:
+    return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
+
+
+def _replay(session: Session, keyring: Keyring, key_hash: str, fingerprint: str) -> Booking | None:
+    appointment = session.scalars(
+        sa.select(Appointment).where(Appointment.idempotency_key_hash == key_hash)
+    ).one_or_none()
+    if appointment is None or appointment.idempotent_response is None:
+        return None
+    document = json.loads(
+        open_for_person(
+            session,
+            keyring,
+            appointment.person_id,
+            appointment.idempotent_response,
+            _RESPONSE_CONTEXT,
+        )
+    )
+    if document["request"] != fingerprint:
+        raise IdempotencyKeyReused()
+    view = AppointmentView.model_validate(document["response"])
+    return Booking(appointment=appointment, view=view, replayed=True)
+
+
+def _free_slot(
+    session: Session,
+    *,
+    office_id: int,
+    service_id: int,
+    starts_at: datetime,
+    interpreter_language: str | None,
+    now: datetime,
+) -> Slot:
+    """The slot with its free resources, expired holds in its way cleared; SlotTaken if none."""
+    slot = bookable_slot(
+        session,
+        office_id=office_id,
+        service_id=service_id,
+        starts_at=starts_at,
+        now=now,
+        interpreter_language=interpreter_language,
+    )
+    if slot is None:
+        raise SlotTaken()
+    _clear_expired_holds(session, slot, now)
+    return slot
+
+
+def _clear_expired_holds(session: Session, slot: Slot, now: datetime) -> None:
+    # Availability already ignores expired holds, but the database's guard does not: their
+    # claims must go before ours can go in. Only the ones in this slot's way, found through
+    # the (resource_id, starts_at) index, so bookings never contend on unrelated rows.
+    resource_ids = [*slot.resource_ids, *slot.interpreter_ids]
+    expired_hold_ids = session.scalars(
+        sa.select(SlotClaim.hold_id).where(
+            SlotClaim.resource_id.in_(resource_ids),
+            SlotClaim.starts_at < slot.claim_ends_at,
+            SlotClaim.ends_at > slot.starts_at,
+            SlotClaim.hold_id.is_not(None),
+            SlotClaim.expires_at <= now,
+        )
+    ).all()
+    if not expired_hold_ids:
+        return
+    session.execute(
+        sa.delete(SlotClaim).where(SlotClaim.hold_id.in_(expired_hold_ids)),
+        execution_options={"synchronize_session": False},
+    )
+    session.execute(
+        sa.delete(Hold).where(Hold.id.in_(expired_hold_ids)),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _claim_slot(
+    session: Session,
+    slot: Slot,
+    *,
+    appointment_id: int | None = None,
+    hold_id: int | None = None,
+    expires_at: datetime | None = None,
+) -> None:
+    """Claim one free resource (and an interpreter when it needs one), or raise SlotTaken.
+
+    Another booking may have taken a candidate since availability looked; the database then
+    refuses our claim, the SAVEPOINT undoes it, and the next candidate is tried.
+    """
+
+    def claim(resource_id: int) -> None:
+        session.add(
+            SlotClaim(
+                resource_id=resource_id,
+                starts_at=slot.starts_at,
+                ends_at=slot.claim_ends_at,
+                appointment_id=appointment_id,
+                hold_id=hold_id,
+                expires_at=expires_at,
+            )
+        )
+        session.flush()
+
+    for resource_id in slot.resource_ids:
+        try:
+            with session.begin_nested():
+                claim(resource_id)
+                if slot.needs_interpreter(resource_id):
+                    _claim_first_free(claim, slot.interpreter_ids, session)
+        except IntegrityError as exc:
+            if not _violates(exc, _OVERLAP_GUARD):
+                raise
+            continue
+        except SlotTaken:
+            continue
+        return
+    raise SlotTaken()
+
+
+def _claim_first_free(
+    claim: Callable[[int], None], interpreter_ids: tuple[int, ...], session: Session
+) -> None:
+    for interpreter_id in interpreter_ids:
+        try:
+            with session.begin_nested():
+                claim(interpreter_id)
+        except IntegrityError as exc:
+            if not _violates(exc, _OVERLAP_GUARD):
+                raise
+            continue
+        return
+    raise SlotTaken()
+
+
+def _violates(exc: IntegrityError, name: str) -> bool:
+    """True when the database refused the statement because of the named constraint or column."""
+    return name in str(exc.orig)
+
+
+def _live_hold(session: Session, token: str, now: datetime) -> Hold | None:
+    # An unknown or expired hold books like no hold at all: the slot may still be free, and the
+    # guard decides either way. Locked so two submits of one hold cannot both convert it.
+    return session.scalars(
+        sa.select(Hold)
+        .where(Hold.token_hash == token_hash(token), Hold.expires_at > now)
+        .with_for_update()
+    ).one_or_none()
+
+
+def _require_hold_matches(hold: Hold, request: BookingRequest) -> None:
+    if (
+        hold.office_id != request.office_id
+        or hold.service_id != request.service_id
+        or hold.starts_at != request.starts_at
+        or hold.interpreter_language != request.interpreter_language
+    ):
+        raise HoldDoesNotMatch()
+
+
+def _convert_hold(session: Session, hold: Hold, appointment: Appointment) -> None:
+    # The held claims become the appointment's: same rows, same times, so the guard has
+    # nothing to re-check and nobody can slip in between.
+    session.execute(
+        sa.update(SlotClaim)
+        .where(SlotClaim.hold_id == hold.id)
+        .values(appointment_id=appointment.id, hold_id=None, expires_at=None),
+        execution_options={"synchronize_session": False},
+    )
+    session.delete(hold)
+    session.flush()
+
+
+def _release_claims(session: Session, appointment: Appointment) -> None:
+    session.execute(
+        sa.delete(SlotClaim).where(SlotClaim.appointment_id == appointment.id),
+        execution_options={"synchronize_session": False},
+    )
+
+
+def _require_changeable(appointment: Appointment, now: datetime) -> None:
+    if appointment.status == AppointmentStatus.CANCELLED:
+        raise AppointmentCancelled()
+    if appointment.status != AppointmentStatus.BOOKED or appointment.starts_at <= now:
+        raise AppointmentOver()
+
+
+def _get(session: Session, model: type[_Row], row_id: int) -> _Row:
+    row = session.get(model, row_id)
+    if row is None:  # availability already checked both; only a concurrent delete gets here
+        raise NotFound(f"no {model.__tablename__.removesuffix('s')} with id {row_id}")
+    return row
+
+
+def _view(
+    appointment: Appointment,
+    office: Office,
+    service: Service,
+    person: PersonData,
+    url: str,
+) -> AppointmentView:
+    zone = ZoneInfo(office.timezone)
+    return AppointmentView(
+        confirmation_code=appointment.confirmation_code,
+        manage_url=url,
+        status=str(appointment.status),
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+        starts_at_local=appointment.starts_at.astimezone(zone),
+        ends_at_local=appointment.ends_at.astimezone(zone),
+        office=OfficeSummary(
+            id=office.id, name=office.name, address=office.address, timezone=office.timezone
+        ),
+        service=ServiceSummary(
+            id=service.id, name=service.name, duration_minutes=service.duration_minutes
+        ),
+        language=appointment.language,
+        interpreter_language=appointment.interpreter_language,
+        accommodations=list(appointment.accommodations),
+        person=PersonView(
+            name=person.name,
+            phone=person.phone,
+            email=person.email,
+            accommodation_note=person.accommodation_note,
+        ),
+    )
