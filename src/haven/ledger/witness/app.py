@@ -21,10 +21,10 @@ from haven.ledger.witness.service import OldSizeMismatch, Witness
 def _error(exc: HavenError) -> Response:
     if isinstance(exc, OldSizeMismatch):
         # Exactly this type, without the charset Starlette appends to text media types.
-        body = format_size(exc.latest_size).encode("ascii")
-        return Response(body, 409, headers={"content-type": SIZE_CONTENT_TYPE})
-    body = {"error": exc.code, "message": exc.message, "field": exc.field}
-    return JSONResponse(body, status_code=exc.status_code)
+        size_body = format_size(exc.latest_size).encode("ascii")
+        return Response(size_body, 409, headers={"content-type": SIZE_CONTENT_TYPE})
+    error = {"error": exc.code, "message": exc.message, "field": exc.field}
+    return JSONResponse(error, status_code=exc.status_code)
 
 
 def create_witness_app(witness: Witness) -> Starlette:
