@@ -66,7 +66,7 @@ def arrange_desk(
         )
 
 
-def request_body(desk: Desk, starts_at: datetime, **overrides: Any) -> dict[str, Any]:
+def request_body(desk: Desk, starts_at: datetime, /, **overrides: Any) -> dict[str, Any]:
     """A valid booking request as JSON, changed by `overrides` (None removes a field)."""
     body: dict[str, Any] = {
         "office_id": desk.office_id,
@@ -82,7 +82,7 @@ def request_body(desk: Desk, starts_at: datetime, **overrides: Any) -> dict[str,
     return {k: v for k, v in body.items() if v is not None}
 
 
-def booking_request(desk: Desk, starts_at: datetime, **overrides: Any) -> BookingRequest:
+def booking_request(desk: Desk, starts_at: datetime, /, **overrides: Any) -> BookingRequest:
     return BookingRequest.model_validate(request_body(desk, starts_at, **overrides))
 
 

@@ -116,7 +116,8 @@ def test_confirmation_codes_are_short_unambiguous_and_distinct(
     ]
     assert len(set(codes)) == len(codes)
     for code in codes:
-        assert len(code) == 9 and code[4] == "-"
+        assert len(code) == 9
+        assert code[4] == "-"
         assert set(code.replace("-", "")) <= set(CODE_ALPHABET)
         assert not set(code) & set("01OILU")
         assert normalise_confirmation_code(code.lower().replace("-", " ")) == code
