@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     log_key: SecretStr | None = None
     # Least time between two signed checkpoints; entries are integrated right after commit.
     log_checkpoint_seconds: float = Field(default=2.0, ge=0, le=300)
+    # Witnesses that cosign each checkpoint: "<cosignature vkey> <submission URL>" per item
+    # (HAVEN_LOG_WITNESSES is a JSON list), and how many cosignatures a checkpoint needs to be
+    # trusted (0: the log's own signature is enough).
+    log_witnesses: list[str] = Field(default_factory=list)
+    log_witness_quorum: int = Field(default=0, ge=0)
 
     hold_minutes: int = Field(default=10, ge=1, le=60)
     # Retention in days after a person's last appointment (per-service override later).

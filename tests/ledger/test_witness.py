@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from haven.clock import ManualClock
+from haven.config import Settings
 from haven.ledger.checkpoint import Checkpoint
 from haven.ledger.cosignature import Cosigner, cosignature_timestamp
 from haven.ledger.memtree import MemoryTree, bench_entries
@@ -24,6 +26,7 @@ from haven.ledger.witness.client import (
     cosign_checkpoint,
     submit_checkpoint,
 )
+from haven.ledger.witness.policy import WitnessPolicy, WitnessPolicyError
 from haven.ledger.witness.protocol import build_request
 from haven.ledger.witness.service import Witness
 from haven.ledger.witness.state import WitnessState
@@ -259,4 +262,21 @@ def test_witness_endpoint_config_is_checked() -> None:
         WitnessEndpoint.parse(vkey)
     with pytest.raises(MalformedNote, match="vkey"):
         WitnessEndpoint.parse(f"{generate_signer('x').vkey} https://w.example")
-    assert base64.b64decode(vkey.split("+")[2])[0] == 0x04
+    assert base64.b64decode(vkey.split("+", 2)[2])[0] == 0x04
+
+
+def test_policy_comes_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    witnesses = [Cosigner.generate(f"w{i}.example", ManualClock(NOW)) for i in range(2)]
+    specs = [f"{w.vkey} http://127.0.0.1:{8100 + i}" for i, w in enumerate(witnesses)]
+    monkeypatch.setenv("HAVEN_LOG_WITNESSES", json.dumps(specs))
+    monkeypatch.setenv("HAVEN_LOG_WITNESS_QUORUM", "2")
+    policy = WitnessPolicy.from_settings(Settings())
+    assert [e.url for e in policy.endpoints] == ["http://127.0.0.1:8100", "http://127.0.0.1:8101"]
+    assert [v.key_id for v in policy.verifiers] == [w.key_id for w in witnesses]
+
+
+@pytest.mark.parametrize(("witnesses", "quorum"), [([], 1), (["not a witness"], 0)])
+def test_unusable_policies_are_refused(witnesses: list[str], quorum: int) -> None:
+    settings = Settings(log_witnesses=witnesses, log_witness_quorum=quorum)
+    with pytest.raises(WitnessPolicyError):
+        WitnessPolicy.from_settings(settings)
