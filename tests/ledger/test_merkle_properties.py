@@ -169,3 +169,17 @@ def test_out_of_range_requests_are_refused() -> None:
         consistency_proof(5, 4, get_node)
     assert consistency_proof(4, 4, get_node) == []
     assert hashlib.sha256(b"").digest() == root_from_hashes([])
+
+
+def test_every_index_and_size_pair_up_to_48() -> None:
+    leaves = _leaves(48)
+    get_node, _ = _counting_store(leaves)
+    roots = [_reference_root(leaves[:size]) for size in range(49)]
+    for size in range(1, 49):
+        for index in range(size):
+            verify_inclusion(
+                leaves[index], index, size, inclusion_proof(index, size, get_node), roots[size]
+            )
+        for size1 in range(1, size + 1):
+            proof = consistency_proof(size1, size, get_node)
+            verify_consistency(size1, size, roots[size1], roots[size], proof)
