@@ -6,6 +6,7 @@ import typer
 
 from haven.cli import bench as bench_commands
 from haven.cli import db as db_commands
+from haven.cli import log as log_commands
 from haven.cli import witness as witness_commands
 from haven.cli.serve import serve
 
@@ -14,5 +15,6 @@ app = typer.Typer(
 )
 app.add_typer(db_commands.app, name="db")
 app.add_typer(bench_commands.app, name="bench")
+app.add_typer(log_commands.app, name="log")
 app.add_typer(witness_commands.app, name="witness")
 app.command()(serve)

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, select
@@ -33,6 +34,7 @@ from haven.ledger.tiles import (
     parse_tile_path,
     read_entry_bundle,
     read_tile,
+    tiles_for_size,
 )
 
 logger = logging.getLogger(__name__)
@@ -238,3 +240,22 @@ def tile_resource(session: Session, path: str) -> tuple[TileAddress, bytes]:
     if address.level is None:
         return address, read_entry_bundle(session, address, size)
     return address, read_tile(session, address, size)
+
+
+def export_static(session: Session, directory: Path) -> PublishedCheckpoint:
+    """Write the latest checkpoint and every tile and entry bundle it needs under ``directory``,
+    laid out as tlog-tiles paths, for any static web server or object store to serve."""
+    latest = latest_checkpoint(session)
+    if latest is None:
+        raise NotFound("the log has not signed a checkpoint yet: nothing to export")
+    for address in tiles_for_size(latest.size):
+        if address.level is None:
+            data = read_entry_bundle(session, address, latest.size)
+        else:
+            data = read_tile(session, address, latest.size)
+        target = directory / address.path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    # Written last, so a mirror never points at tiles it does not have yet.
+    (directory / "checkpoint").write_text(latest.note, encoding="utf-8")
+    return latest

@@ -1,0 +1,154 @@
+"""`haven log`: audit, export and read the ledger (verify, export-tiles, tail, show, integrate)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import typer
+from sqlalchemy.orm import Session
+
+from haven.clock import SystemClock
+from haven.config import Settings
+from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.errors import HavenError
+from haven.ledger import service
+from haven.ledger.keys import load_log_signer
+from haven.ledger.note import Verifier
+from haven.ledger.store import integrate as integrate_entries
+from haven.ledger.verify import Audit, DatabaseLog, ServedLog, audit
+
+app = typer.Typer(help="The ledger: verify, export, read.", no_args_is_help=True)
+
+DatabaseOption = typer.Option(None, help="Database URL (default: HAVEN_DATABASE_URL or home).")
+
+
+@contextmanager
+def _session(database_url: str | None) -> Iterator[Session]:
+    engine = make_engine(database_url or Settings().resolved_database_url())
+    try:
+        with unit_of_work(make_sessionmaker(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(message, err=True)
+    return typer.Exit(code)
+
+
+def _verifier(vkey: str) -> Verifier:
+    text = Path(vkey).read_text(encoding="utf-8") if Path(vkey).is_file() else vkey
+    try:
+        return Verifier.from_vkey(text.strip())
+    except HavenError as exc:
+        raise _fail(f"--vkey: {exc.message}") from None
+
+
+@app.command()
+def verify(
+    vkey: str = typer.Option(..., help="The log's vkey (or a file holding it), from /log/key."),
+    database_url: str | None = DatabaseOption,
+    url: str | None = typer.Option(None, help="Audit a served log instead, e.g. http://host/log/"),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+) -> None:
+    """Recompute the whole tree from the entries; check every checkpoint; exit 1 on any fault."""
+    verifier = _verifier(vkey)
+    if url and database_url:
+        raise _fail("give --database-url or --url, not both")
+    try:
+        if url:
+            with httpx.Client(timeout=30) as client:
+                result = audit(ServedLog(client, url), verifier)
+        else:
+            with _session(database_url) as session:
+                result = audit(DatabaseLog(session), verifier)
+    except httpx.HTTPError as exc:
+        raise _fail(f"--url: cannot read the log: {exc}") from None
+    except HavenError as exc:
+        raise _fail(exc.message) from None
+    _report(result, as_json)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _report(result: Audit, as_json: bool) -> None:
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "entries": result.entries,
+                    "checkpoints": result.checkpoints,
+                    "checkpoint_size": result.checkpoint_size,
+                    "root_hash": result.root_hash.hex(),
+                    "first_bad_index": result.first_bad_index,
+                    "findings": [{"index": f.index, "message": f.message} for f in result.findings],
+                }
+            )
+        )
+        return
+    if result.ok:
+        typer.echo(
+            f"ok: {result.entries} entries recomputed; {result.checkpoints} checkpoints verified "
+            f"(latest size {result.checkpoint_size}); root {result.root_hash.hex()}"
+        )
+        return
+    typer.echo(f"FAILED: first bad index {result.first_bad_index}", err=True)
+    for finding in result.findings[:20]:
+        typer.echo(f"  {finding.message}", err=True)
+
+
+@app.command("export-tiles")
+def export_tiles(
+    directory: Path = typer.Argument(..., help="Where to write checkpoint and tile/..."),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Write the latest checkpoint's tree as static tlog-tiles files."""
+    try:
+        with _session(database_url) as session:
+            checkpoint = service.export_static(session, directory)
+    except HavenError as exc:
+        raise _fail(exc.message) from None
+    typer.echo(f"exported {checkpoint.size} entries to {directory}")
+
+
+@app.command()
+def tail(
+    start: int = typer.Option(0, "--from", min=0, help="First index."),
+    limit: int = typer.Option(20, min=1, max=10_000, help="How many entries."),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Print entries from an index on, one `index<TAB>json` line each."""
+    with _session(database_url) as session:
+        for index, data in service.entries_from(session, start, limit):
+            typer.echo(f"{index}\t{data.decode('utf-8')}")
+
+
+@app.command()
+def show(
+    index: int = typer.Argument(..., min=0, help="Entry index."),
+    database_url: str | None = DatabaseOption,
+) -> None:
+    """Print one entry's JSON."""
+    try:
+        with _session(database_url) as session:
+            data = service.entry_at(session, index)
+    except HavenError as exc:
+        raise _fail(exc.message, 1) from None
+    typer.echo(json.dumps(json.loads(data), indent=2, ensure_ascii=False))
+
+
+@app.command("integrate")
+def integrate_command(database_url: str | None = DatabaseOption) -> None:
+    """Integrate pending entries and sign a checkpoint now (what the app does after commits)."""
+    settings = Settings()
+    signer = load_log_signer(settings)
+    with _session(database_url) as session:
+        size = integrate_entries(session)
+        published = service.publish_checkpoint(session, signer, SystemClock())
+    typer.echo(f"tree size {size}; " + ("checkpoint signed" if published else "checkpoint current"))
