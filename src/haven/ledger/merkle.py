@@ -12,10 +12,13 @@ otherwise, so that a caller cannot forget to look at a boolean.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 
 from haven.errors import Invalid
 from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
+
+_sha256 = hashlib.sha256
 
 GetNode = Callable[[int, int], bytes]
 """``get_node(level, index)`` returns the hash of the perfect subtree node at that address."""
@@ -35,19 +38,21 @@ def _split_point(size: int) -> int:
 
 
 def root_from_hashes(leaf_hashes: Sequence[bytes]) -> bytes:
-    """The Merkle Tree Hash (RFC 9162 §2.1.1) of a list of leaf hashes, in one linear pass."""
+    """The Merkle Tree Hash (RFC 9162 §2.1.1) of a list of leaf hashes, in n - 1 node hashes."""
     if not leaf_hashes:
         return EMPTY_ROOT
-    # Fold perfect subtrees on a stack as in a compact range: amortised one hash per leaf.
-    stack: list[bytes] = []
-    for count, leaf in enumerate(leaf_hashes):
-        stack.append(leaf)
-        merges = count + 1
-        while merges & 1 == 0:
-            right = stack.pop()
-            stack[-1] = node_hash(stack[-1], right)
-            merges >>= 1
-    return fold_right(stack)
+    # Level by level, promoting an unpaired last node: for the left-balanced RFC tree this gives
+    # the same root as the recursive definition, with one list comprehension per level.
+    level = list(leaf_hashes)
+    while len(level) > 1:
+        width = len(level)
+        parents = [
+            _sha256(b"\x01" + level[i] + level[i + 1]).digest() for i in range(0, width - 1, 2)
+        ]
+        if width & 1:
+            parents.append(level[-1])
+        level = parents
+    return level[0]
 
 
 def fold_right(perfect_hashes: Sequence[bytes]) -> bytes:
