@@ -13,8 +13,11 @@ from haven.ledger.merkle import (
     GetNode,
     InvalidProof,
     consistency_proof,
+    consistency_ranges,
     inclusion_proof,
+    inclusion_ranges,
     new_perfect_nodes,
+    node_addresses,
     root_from_hashes,
     root_from_nodes,
     verify_consistency,
@@ -183,3 +186,15 @@ def test_every_index_and_size_pair_up_to_48() -> None:
         for size1 in range(1, size + 1):
             proof = consistency_proof(size1, size, get_node)
             verify_consistency(size1, size, roots[size1], roots[size], proof)
+
+
+@given(sizes, st.data())
+def test_node_addresses_name_exactly_the_reads(size: int, data: st.DataObject) -> None:
+    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+    size1 = data.draw(st.integers(min_value=1, max_value=size))
+    get_node, reads = _counting_store(_leaves(size))
+    inclusion_proof(index, size, get_node)
+    assert reads == node_addresses(inclusion_ranges(index, size))
+    reads.clear()
+    consistency_proof(size1, size, get_node)
+    assert reads == node_addresses(consistency_ranges(size1, size))

@@ -91,23 +91,60 @@ def root_from_nodes(size: int, get_node: GetNode) -> bytes:
     return range_hash(0, size, get_node)
 
 
-def inclusion_proof(index: int, size: int, get_node: GetNode) -> list[bytes]:
-    """The audit path (RFC 9162 §2.1.3.1) for leaf ``index`` in the tree of ``size``, leaf first."""
+Range = tuple[int, int]
+
+
+def inclusion_ranges(index: int, size: int) -> list[Range]:
+    """The leaf ranges ``[begin, end)`` whose hashes form the audit path, leaf first."""
     if not 0 <= index < size:
         raise InvalidProof(f"leaf index {index} is outside a tree of size {size}", field="index")
-    proof: list[bytes] = []
+    ranges: list[Range] = []
     begin, end = 0, size
     # Walk from the root down; siblings are collected root first, then reversed.
     while end - begin > 1:
         k = _split_point(end - begin)
         if index < begin + k:
-            proof.append(range_hash(begin + k, end, get_node))
+            ranges.append((begin + k, end))
             end = begin + k
         else:
-            proof.append(range_hash(begin, begin + k, get_node))
+            ranges.append((begin, begin + k))
             begin += k
-    proof.reverse()
-    return proof
+    ranges.reverse()
+    return ranges
+
+
+def consistency_ranges(size1: int, size2: int) -> list[Range]:
+    """The leaf ranges whose hashes form the consistency proof from ``size1`` to ``size2``."""
+    if not 0 < size1 <= size2:
+        raise InvalidProof(f"no consistency proof from size {size1} to size {size2}", field="size1")
+    ranges: list[Range] = []
+    begin, end = 0, size2
+    m = size1
+    whole_old_tree = True  # SUBPROOF's flag b: the old tree's root is known to the verifier.
+    while m != end - begin:
+        k = _split_point(end - begin)
+        if m <= k:
+            ranges.append((begin + k, end))
+            end = begin + k
+        else:
+            ranges.append((begin, begin + k))
+            begin += k
+            m -= k
+            whole_old_tree = False
+    if not whole_old_tree:
+        ranges.append((begin, end))
+    ranges.reverse()
+    return ranges
+
+
+def node_addresses(ranges: Iterable[Range]) -> list[NodeAddress]:
+    """Every perfect node a proof over ``ranges`` reads, so storage can fetch them in one query."""
+    return [address for begin, end in ranges for address in perfect_addresses(begin, end)]
+
+
+def inclusion_proof(index: int, size: int, get_node: GetNode) -> list[bytes]:
+    """The audit path (RFC 9162 §2.1.3.1) for leaf ``index`` in the tree of ``size``, leaf first."""
+    return [range_hash(begin, end, get_node) for begin, end in inclusion_ranges(index, size)]
 
 
 def consistency_proof(size1: int, size2: int, get_node: GetNode) -> list[bytes]:
@@ -116,26 +153,7 @@ def consistency_proof(size1: int, size2: int, get_node: GetNode) -> list[bytes]:
     Empty when the sizes are equal; ``size1`` must be at least 1 (a proof from the empty tree is
     not defined, since every tree extends it).
     """
-    if not 0 < size1 <= size2:
-        raise InvalidProof(f"no consistency proof from size {size1} to size {size2}", field="size1")
-    proof: list[bytes] = []
-    begin, end = 0, size2
-    m = size1
-    whole_old_tree = True  # SUBPROOF's flag b: the old tree's root is known to the verifier.
-    while m != end - begin:
-        k = _split_point(end - begin)
-        if m <= k:
-            proof.append(range_hash(begin + k, end, get_node))
-            end = begin + k
-        else:
-            proof.append(range_hash(begin, begin + k, get_node))
-            begin += k
-            m -= k
-            whole_old_tree = False
-    if not whole_old_tree:
-        proof.append(range_hash(begin, end, get_node))
-    proof.reverse()
-    return proof
+    return [range_hash(begin, end, get_node) for begin, end in consistency_ranges(size1, size2)]
 
 
 def _check_hash_sizes(hashes: Sequence[bytes], field: str) -> None:
