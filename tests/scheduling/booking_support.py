@@ -10,7 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from haven.db import unit_of_work
+from haven.clock import Clock, ManualClock
+from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.scheduling import booking
 from haven.scheduling.models import ResourceKind, SlotClaim
 from haven.scheduling.schemas import BookingRequest
 from haven.vault.keys import KEY_BYTES, Keyring
@@ -109,3 +111,55 @@ def overlapping_claim_pairs(session: Session) -> int:
         )
     )
     return int(session.scalar(query) or 0)
+
+
+Outcome = tuple[str, str | None]  # ("booked", code) | ("taken", None) | ("error", why)
+
+
+def attempt_every_slot(
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    clock: Clock,
+    desk: Desk,
+    slots: list[datetime],
+    n: int,
+) -> list[Outcome]:
+    """Client `n` trying every slot once, each in its own transaction, starting at slot n."""
+    outcomes: list[Outcome] = []
+    for i in range(len(slots)):
+        request = booking_request(desk, slots[(n + i) % len(slots)], name=f"Client {n}")
+        try:
+            with unit_of_work(sessions) as session:
+                result = booking.book_appointment(
+                    session, keyring=keyring, clock=clock, request=request, base_url="http://x"
+                )
+            outcomes.append(("booked", result.view.confirmation_code))
+        except booking.SlotTaken as exc:
+            outcomes.append(("taken", None) if exc.status_code == 409 else ("error", str(exc)))
+        except Exception as exc:  # the race test fails on it, naming it
+            outcomes.append(("error", f"{type(exc).__name__}: {exc}"))
+    return outcomes
+
+
+def process_client(
+    database_url: str,
+    desk: Desk,
+    keyring: Keyring,
+    now: datetime,
+    slots: list[datetime],
+    n: int,
+    start: Any,
+    results: Any,
+) -> None:
+    """A process's client: own engine, waits at the barrier, puts (n, outcomes) on the queue.
+
+    It lives here, not in the test module, so a spawned process imports little.
+    """
+    engine = make_engine(database_url)
+    try:
+        start.wait()
+        clock = ManualClock(now)
+        outcomes = attempt_every_slot(make_sessionmaker(engine), keyring, clock, desk, slots, n)
+    finally:
+        engine.dispose()
+    results.put((n, outcomes))
