@@ -45,14 +45,23 @@ intervals = st.lists(st.integers(0, 95), max_size=4, unique=True).map(
         (_quarter(a), _quarter(b)) for a, b in zip(sorted(qs)[::2], sorted(qs)[1::2], strict=False)
     ]
 )
-weekly_hours = st.dictionaries(st.integers(0, 6), intervals, max_size=7)
+weekly_hours = st.lists(intervals, min_size=7, max_size=7).map(lambda days: dict(enumerate(days)))
 # A resource with hours rows works only then; one without any follows the office.
-resource_hours = st.none() | st.dictionaries(
-    st.integers(0, 6), intervals.filter(bool), min_size=1, max_size=7
+resource_hours = st.one_of(
+    st.none(),
+    st.none(),
+    st.dictionaries(st.integers(0, 6), intervals.filter(bool), min_size=1, max_size=7),
 )
-# Claims of one resource as (gap since the previous claim, length) in minutes, so they never
-# overlap (the database refuses overlapping claims).
-claim_runs = st.lists(st.tuples(st.integers(0, 720), st.integers(5, 180)), max_size=8)
+# Claims of one resource as (start, length) in minutes from 00:00 UTC of the first day; mostly
+# on quarter hours, so claims often touch slots exactly at their edges. Overlapping ones are
+# dropped when arranged (the database refuses overlapping claims).
+claim_starts = st.integers(0, 6 * 96).map(lambda q: q * QUARTER) | st.integers(0, 6 * 1440)
+claim_lengths = st.integers(1, 8).map(lambda q: q * QUARTER) | st.integers(1, 240)
+claim_runs = st.lists(st.tuples(claim_starts, claim_lengths), max_size=16)
+# Claims placed from a day's first opening time, so they meet the slot grid often.
+anchored_runs = st.lists(
+    st.tuples(st.integers(0, 5), st.integers(-2, 24), st.integers(1, 8)), max_size=8
+)
 
 
 @dataclass
@@ -75,8 +84,10 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     start = draw(st.sampled_from(BASE_DAYS)) + timedelta(days=draw(st.integers(-3, 1)))
     end = start + timedelta(days=draw(st.integers(0, 5)))
     now = datetime.combine(start, time(), tzinfo=UTC) + timedelta(
-        minutes=draw(st.integers(-2 * 1440, 2 * 1440))
+        minutes=draw(st.integers(-2 * 1440, 1440))
     )
+    zone = draw(st.sampled_from(ZONES))
+    weekly = draw(weekly_hours)
     closures = [
         (start + timedelta(days=offset), start + timedelta(days=offset + length))
         for offset, length in draw(
@@ -84,18 +95,39 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         )
     ]
     return Scenario(
-        zone=draw(st.sampled_from(ZONES)),
+        zone=zone,
         start=start,
         end=end,
         now=now,
-        hours=draw(weekly_hours),
+        hours=weekly,
         closures=closures,
-        duration=draw(st.sampled_from([15, 20, 30, 45, 60, 90])),
-        buffer=draw(st.sampled_from([0, 5, 10, 15])),
-        min_notice=draw(st.integers(0, 3000)),
+        duration=draw(st.sampled_from([15, 30, 45, 60, 90, 20])),
+        buffer=draw(st.sampled_from([0, 15, 5])),
+        min_notice=draw(st.sampled_from([0, 60, 120]) | st.integers(0, 3000)),
         max_days_ahead=draw(st.integers(0, 8)),
-        resources=draw(st.lists(st.tuples(resource_hours, claim_runs), min_size=1, max_size=3)),
+        resources=[
+            (hours, runs + _anchored(draw(anchored_runs), start, zone, weekly))
+            for hours, runs in draw(
+                st.lists(st.tuples(resource_hours, claim_runs), min_size=1, max_size=3)
+            )
+        ],
     )
+
+
+def _anchored(
+    anchors: list[tuple[int, int, int]], start: date, zone: str, weekly: dict[int, list[Interval]]
+) -> list[tuple[int, int]]:
+    """(start, length) minutes from 00:00 UTC of `start` for claims placed from opening times."""
+    runs = []
+    day_one = datetime.combine(start, time(), tzinfo=UTC)
+    for day_offset, quarters, length in anchors:
+        day = start + timedelta(days=day_offset)
+        opens = min((o for o, _ in weekly.get(day.weekday(), [])), default=time(9))
+        anchor = datetime.combine(day, opens, tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        offset = anchor + timedelta(minutes=quarters * QUARTER) - day_one
+        if offset >= timedelta(0):
+            runs.append((int(offset.total_seconds() // 60), length * QUARTER))
+    return runs
 
 
 def _arrange(session: Session, sc: Scenario) -> tuple[Service, dict[int, list], dict[int, list]]:  # type: ignore[type-arg]
@@ -127,12 +159,15 @@ def _arrange(session: Session, sc: Scenario) -> tuple[Service, dict[int, list], 
     claims: dict[int, list[tuple[datetime, datetime]]] = {}
     hours_of: dict[int, list] = {}  # type: ignore[type-arg]
     for row, (hours, runs) in zip(rows, sc.resources, strict=True):
-        at = datetime.combine(sc.start, time(), tzinfo=UTC) - timedelta(hours=12)
-        for gap, length in runs:
-            at += timedelta(minutes=gap)
+        day_one = datetime.combine(sc.start, time(), tzinfo=UTC)
+        free_from = day_one
+        for offset, length in sorted(runs):
+            at = day_one + timedelta(minutes=offset)
+            if at < free_from:
+                continue
             live_hold(session, service, row, at, length)
             claims.setdefault(row.id, []).append((at, at + timedelta(minutes=length)))
-            at += timedelta(minutes=length)
+            free_from = at + timedelta(minutes=length)
         hours_of[row.id] = hours  # type: ignore[assignment]
     session.flush()
     return service, claims, hours_of
@@ -206,7 +241,7 @@ def _check_slot_rules(sc: Scenario, slot: Slot, claims: dict[int, list]) -> None
 
 
 @settings(
-    max_examples=60,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
