@@ -17,6 +17,7 @@ from haven.ledger import api as ledger_api
 from haven.ledger.service import build_integrator
 from haven.scheduling import api as scheduling_api
 from haven.scheduling import booking_api
+from haven.scheduling import pages as scheduling_pages
 from haven.vault.keys import load_keyring
 from haven.web.errors import install_error_handlers
 from haven.web.state import AppState
@@ -65,5 +66,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(scheduling_api.router)
     app.include_router(booking_api.router)
     app.include_router(ledger_api.router)
+    app.include_router(scheduling_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
