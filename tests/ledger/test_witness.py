@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from haven.ledger.witness.client import (
     WitnessEndpoint,
     WitnessError,
     cosign_checkpoint,
+    prover,
     submit_checkpoint,
 )
 from haven.ledger.witness.policy import WitnessPolicy, WitnessPolicyError
@@ -280,3 +282,25 @@ def test_unusable_policies_are_refused(witnesses: list[str], quorum: int) -> Non
     settings = Settings(log_witnesses=witnesses, log_witness_quorum=quorum)
     with pytest.raises(WitnessPolicyError):
         WitnessPolicy.from_settings(settings)
+
+
+def test_concurrent_submissions_from_one_old_size_cosign_only_one(
+    witness: WitnessSetup, log: Log
+) -> None:
+    # The check of the old size and the update are one transaction: of several checkpoints
+    # all claiming to extend size 5, exactly one is cosigned and the rest learn the new size.
+    assert _post(witness, log.body(0, 5))[0] == 200
+    bodies = [log.body(5, size) for size in range(10, 40, 5)]
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        outcomes = list(pool.map(lambda body: _post(witness, body), bodies))
+    statuses = sorted(status for status, _, _ in outcomes)
+    assert statuses == [200] + [409] * (len(bodies) - 1)
+    recorded = witness.witness.state.latest(ORIGIN)
+    assert recorded is not None
+    winner = next(i for i, (status, _, _) in enumerate(outcomes) if status == 200)
+    assert recorded.size == range(10, 40, 5)[winner]
+    assert {text for status, _, text in outcomes if status == 409} == {f"{recorded.size}\n"}
+
+
+def test_prover_reads_the_log_tree(log: Log) -> None:
+    assert list(prover(log.tree.get_node)(3, 9)) == log.prove(3, 9)

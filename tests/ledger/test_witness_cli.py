@@ -106,3 +106,16 @@ def test_bad_log_vkey_exits_with_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "vkey" in result.output
     assert not (tmp_path / "k").exists()
+
+
+def test_key_command_prints_the_same_vkey_each_time(tmp_path: Path) -> None:
+    runner = CliRunner()
+    arguments = ["witness", "key", "--key-file", str(tmp_path / "w.skey"), "--name", "w.example"]
+    first = runner.invoke(app, arguments)
+    second = runner.invoke(app, arguments)
+    assert first.exit_code == 0
+    assert first.output == second.output
+    assert first.output.startswith("w.example+")
+    (tmp_path / "bad.skey").write_text("PRIVATE+KEY+nonsense\n")
+    broken = runner.invoke(app, ["witness", "key", "--key-file", str(tmp_path / "bad.skey")])
+    assert broken.exit_code == 2

@@ -15,6 +15,7 @@ import httpx
 from haven.errors import HavenError
 from haven.ledger.checkpoint import Checkpoint
 from haven.ledger.cosignature import CosignatureVerifier
+from haven.ledger.merkle import GetNode, consistency_proof
 from haven.ledger.note import (
     MalformedNote,
     NoteSignature,
@@ -31,6 +32,15 @@ from haven.ledger.witness.protocol import (
 
 ProveConsistency = Callable[[int, int], Sequence[bytes]]
 """``prove(old_size, new_size)``: the log's consistency proof between two of its sizes."""
+
+
+def prover(get_node: GetNode) -> ProveConsistency:
+    """A ``prove(old_size, new_size)`` over a tree's perfect nodes (storage or memory)."""
+
+    def prove(old_size: int, new_size: int) -> Sequence[bytes]:
+        return consistency_proof(old_size, new_size, get_node)
+
+    return prove
 
 
 class WitnessError(HavenError):
