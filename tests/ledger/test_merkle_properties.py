@@ -92,10 +92,13 @@ def test_consistency_proofs_verify_for_every_size_pair(size2: int, data: st.Data
     assert len(reads) <= 2 * size2.bit_length()
 
 
-def _flip(value: bytes, bit: int) -> bytes:
-    changed = bytearray(value)
+def _flip_one_bit(data: st.DataObject, hashes: list[bytes]) -> list[bytes]:
+    """The same hashes with one bit, drawn anywhere among them, flipped."""
+    target = data.draw(st.integers(min_value=0, max_value=len(hashes) - 1))
+    bit = data.draw(st.integers(min_value=0, max_value=255))
+    changed = bytearray(hashes[target])
     changed[bit // 8] ^= 1 << (bit % 8)
-    return bytes(changed)
+    return [*hashes[:target], bytes(changed), *hashes[target + 1 :]]
 
 
 @settings(max_examples=200)
@@ -105,16 +108,7 @@ def test_any_single_bit_change_breaks_an_inclusion_proof(size: int, data: st.Dat
     leaves = _leaves(size)
     get_node, _ = _counting_store(leaves)
     proof = inclusion_proof(index, size, get_node)
-    root = _reference_root(leaves)
-    bit = data.draw(st.integers(min_value=0, max_value=255))
-    target = data.draw(st.integers(min_value=-2, max_value=len(proof) - 1))
-    leaf = leaves[index]
-    if target == -2:
-        root = _flip(root, bit)
-    elif target == -1:
-        leaf = _flip(leaf, bit)
-    else:
-        proof[target] = _flip(proof[target], bit)
+    root, leaf, *proof = _flip_one_bit(data, [_reference_root(leaves), leaves[index], *proof])
     with pytest.raises(InvalidProof):
         verify_inclusion(leaf, index, size, proof, root)
 
@@ -126,15 +120,8 @@ def test_any_single_bit_change_breaks_a_consistency_proof(size2: int, data: st.D
     leaves = _leaves(size2)
     get_node, _ = _counting_store(leaves)
     proof = consistency_proof(size1, size2, get_node)
-    root1, root2 = _reference_root(leaves[:size1]), _reference_root(leaves)
-    bit = data.draw(st.integers(min_value=0, max_value=255))
-    target = data.draw(st.integers(min_value=-2, max_value=len(proof) - 1))
-    if target == -2:
-        root1 = _flip(root1, bit)
-    elif target == -1:
-        root2 = _flip(root2, bit)
-    else:
-        proof[target] = _flip(proof[target], bit)
+    roots = [_reference_root(leaves[:size1]), _reference_root(leaves)]
+    root1, root2, *proof = _flip_one_bit(data, [*roots, *proof])
     with pytest.raises(InvalidProof):
         verify_consistency(size1, size2, root1, root2, proof)
 

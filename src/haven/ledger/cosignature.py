@@ -21,6 +21,7 @@ from haven.ledger.note import (
     Signer,
     Verifier,
     check_key_name,
+    decode_ed25519_vkey,
     decode_key,
     encode_key,
     key_id_for,
@@ -55,12 +56,7 @@ class CosignatureVerifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> CosignatureVerifier:
         """Parse a type 0x04 vkey, checking that its key ID matches its name and key."""
-        name, key_id, signature_type, public_key = decode_key(vkey.strip(), "vkey")
-        if signature_type != COSIGNATURE_TYPE or len(public_key) != 32:
-            raise MalformedNote("vkey is not a cosignature/v1 (type 0x04) key", field="vkey")
-        if key_id != key_id_for(name, COSIGNATURE_TYPE, public_key):
-            raise MalformedNote("vkey key ID does not match its name and key", field="vkey")
-        return cls(name, key_id, public_key)
+        return cls(*decode_ed25519_vkey(vkey, COSIGNATURE_TYPE, "cosignature/v1 (type 0x04)"))
 
     @property
     def vkey(self) -> str:

@@ -13,7 +13,7 @@ otherwise, so that a caller cannot forget to look at a boolean.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from haven.errors import Invalid
 from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, node_hash
@@ -161,6 +161,26 @@ def _check_hash_sizes(hashes: Sequence[bytes], field: str) -> None:
         raise InvalidProof(f"every hash in {field} must be {HASH_SIZE} bytes", field=field)
 
 
+def _sibling_sides(fn: int, sn: int, path: Sequence[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """Walk ``path`` up the tree as RFC 9162 §2.1.3.2 / §2.1.4.2 do, from node number ``fn`` in a
+    tree whose last node number is ``sn``: yield each hash and whether it is a left sibling.
+    Raises :class:`InvalidProof` when the path is longer or shorter than the tree is deep."""
+    for node in path:
+        if sn == 0:
+            raise InvalidProof("the proof is longer than the tree is deep", field="proof")
+        on_left = bool(fn & 1) or fn == sn
+        yield node, on_left
+        if on_left and not fn & 1:
+            # fn is the last node of its level: climb while it is a right-edge left child.
+            while fn and not fn & 1:
+                fn >>= 1
+                sn >>= 1
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise InvalidProof("the proof is too short for the tree size", field="proof")
+
+
 def verify_inclusion(
     leaf_hash: bytes, index: int, size: int, proof: Sequence[bytes], root: bytes
 ) -> None:
@@ -170,23 +190,9 @@ def verify_inclusion(
         raise InvalidProof(f"leaf index {index} is outside a tree of size {size}", field="index")
     _check_hash_sizes([leaf_hash], "leaf_hash")
     _check_hash_sizes(proof, "proof")
-    fn, sn = index, size - 1
     computed = leaf_hash
-    for sibling in proof:
-        if sn == 0:
-            raise InvalidProof("inclusion proof is longer than the tree is deep", field="proof")
-        if fn & 1 or fn == sn:
-            computed = node_hash(sibling, computed)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
-        else:
-            computed = node_hash(computed, sibling)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise InvalidProof("inclusion proof is too short for the tree size", field="proof")
+    for sibling, on_left in _sibling_sides(index, size - 1, proof):
+        computed = node_hash(sibling, computed) if on_left else node_hash(computed, sibling)
     if computed != root:
         raise InvalidProof("inclusion proof does not lead to the root", field="root")
 
@@ -220,22 +226,12 @@ def verify_consistency(
         fn >>= 1
         sn >>= 1
     first = second = path[0]
-    for node in path[1:]:
-        if sn == 0:
-            raise InvalidProof("consistency proof is longer than needed", field="proof")
-        if fn & 1 or fn == sn:
+    for node, on_left in _sibling_sides(fn, sn, path[1:]):
+        if on_left:
             first = node_hash(node, first)
             second = node_hash(node, second)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
         else:
             second = node_hash(second, node)
-        fn >>= 1
-        sn >>= 1
-    if sn != 0:
-        raise InvalidProof("consistency proof is too short", field="proof")
     if first != root1:
         raise InvalidProof("consistency proof does not lead to root1", field="root1")
     if second != root2:

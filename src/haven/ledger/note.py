@@ -115,6 +115,16 @@ def decode_key(text: str, field: str) -> tuple[str, int, int, bytes]:
     return name, int(parts[1], 16), material[0], material[1:]
 
 
+def decode_ed25519_vkey(vkey: str, signature_type: int, kind: str) -> tuple[str, int, bytes]:
+    """(name, key ID, 32-byte public key) of an Ed25519-based vkey of ``signature_type``."""
+    name, key_id, found_type, public_key = decode_key(vkey.strip(), "vkey")
+    if found_type != signature_type or len(public_key) != 32:
+        raise MalformedNote(f"vkey is not an {kind} key", field="vkey")
+    if key_id != key_id_for(name, signature_type, public_key):
+        raise MalformedNote("vkey key ID does not match its name and key", field="vkey")
+    return name, key_id, public_key
+
+
 def parse_skey(skey: str) -> tuple[str, Ed25519PrivateKey]:
     """The key name and Ed25519 private key of a ``PRIVATE+KEY+...`` string, key ID checked."""
     skey = skey.strip()
@@ -141,12 +151,7 @@ class Verifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> Verifier:
         """Parse a vkey string, checking that its key ID matches its name and key."""
-        name, key_id, signature_type, public_key = decode_key(vkey.strip(), "vkey")
-        if signature_type != ED25519_TYPE or len(public_key) != 32:
-            raise MalformedNote("vkey is not an Ed25519 (type 0x01) key", field="vkey")
-        if key_id != key_id_for(name, ED25519_TYPE, public_key):
-            raise MalformedNote("vkey key ID does not match its name and key", field="vkey")
-        return cls(name, key_id, public_key)
+        return cls(*decode_ed25519_vkey(vkey, ED25519_TYPE, "Ed25519 (type 0x01)"))
 
     @property
     def vkey(self) -> str:
