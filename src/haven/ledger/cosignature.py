@@ -8,22 +8,22 @@ not commit to the cosigner's name, a witness uses its key for nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from haven.clock import Clock
 from haven.ledger.note import (
     ED25519_TYPE,
+    Ed25519KeyVerifier,
     MalformedNote,
     NoteVerifier,
     Signer,
     Verifier,
     check_key_name,
-    decode_ed25519_vkey,
     decode_key,
-    encode_key,
+    ed25519_signature_valid,
     key_id_for,
     parse_skey,
 )
@@ -46,21 +46,11 @@ def cosignature_timestamp(signature: bytes) -> int:
 
 
 @dataclass(frozen=True)
-class CosignatureVerifier:
+class CosignatureVerifier(Ed25519KeyVerifier):
     """Checks a witness's v1 cosignatures over checkpoint bodies."""
 
-    name: str
-    key_id: int
-    public_key: bytes
-
-    @classmethod
-    def from_vkey(cls, vkey: str) -> CosignatureVerifier:
-        """Parse a type 0x04 vkey, checking that its key ID matches its name and key."""
-        return cls(*decode_ed25519_vkey(vkey, COSIGNATURE_TYPE, "cosignature/v1 (type 0x04)"))
-
-    @property
-    def vkey(self) -> str:
-        return encode_key(self.name, self.key_id, COSIGNATURE_TYPE, self.public_key)
+    signature_type: ClassVar[int] = COSIGNATURE_TYPE
+    kind: ClassVar[str] = "cosignature/v1 (type 0x04)"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """True when ``signature`` is this witness's cosignature over the checkpoint ``text``."""
@@ -69,13 +59,8 @@ class CosignatureVerifier:
         timestamp = int.from_bytes(signature[:8], "big")
         if timestamp > MAX_TIMESTAMP:
             return False
-        try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(
-                signature[8:], cosigned_message(text, timestamp)
-            )
-        except InvalidSignature:
-            return False
-        return True
+        message = cosigned_message(text, timestamp)
+        return ed25519_signature_valid(self.public_key, signature[8:], message)
 
 
 class Cosigner:

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import ClassVar, Protocol, Self
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -140,33 +140,50 @@ def parse_skey(skey: str) -> tuple[str, Ed25519PrivateKey]:
     return name, private_key
 
 
+def ed25519_signature_valid(public_key: bytes, signature: bytes, message: bytes) -> bool:
+    """True when ``signature`` is a valid Ed25519 signature of ``message`` by ``public_key``."""
+    if len(signature) != 64:
+        return False
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except InvalidSignature:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
-class Verifier:
-    """An Ed25519 (type 0x01) note verifier."""
+class Ed25519KeyVerifier:
+    """A verifier holding an Ed25519 public key under a note signature type; subclasses say
+    which type and how a signature is checked."""
+
+    signature_type: ClassVar[int]
+    kind: ClassVar[str]
 
     name: str
     key_id: int
     public_key: bytes
 
     @classmethod
-    def from_vkey(cls, vkey: str) -> Verifier:
-        """Parse a vkey string, checking that its key ID matches its name and key."""
-        return cls(*decode_ed25519_vkey(vkey, ED25519_TYPE, "Ed25519 (type 0x01)"))
+    def from_vkey(cls, vkey: str) -> Self:
+        """Parse a vkey string of this type, checking that its key ID matches its name and key."""
+        return cls(*decode_ed25519_vkey(vkey, cls.signature_type, cls.kind))
 
     @property
     def vkey(self) -> str:
         """The vkey string that publishes this key."""
-        return encode_key(self.name, self.key_id, ED25519_TYPE, self.public_key)
+        return encode_key(self.name, self.key_id, self.signature_type, self.public_key)
+
+
+@dataclass(frozen=True)
+class Verifier(Ed25519KeyVerifier):
+    """An Ed25519 (type 0x01) note verifier."""
+
+    signature_type: ClassVar[int] = ED25519_TYPE
+    kind: ClassVar[str] = "Ed25519 (type 0x01)"
 
     def verify(self, text: bytes, signature: bytes) -> bool:
         """True when ``signature`` is this key's Ed25519 signature over ``text``."""
-        if len(signature) != 64:
-            return False
-        try:
-            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, text)
-        except InvalidSignature:
-            return False
-        return True
+        return ed25519_signature_valid(self.public_key, signature, text)
 
 
 class Signer:
