@@ -305,7 +305,9 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_slot_claims_hold_id"), ["hold_id"], unique=False)
         batch_op.create_index(
-            "ix_slot_claims_resource_starts", ["resource_id", "starts_at"], unique=False
+            "ix_slot_claims_resource_starts",
+            ["resource_id", "starts_at", "ends_at", "expires_at"],
+            unique=False,
         )
 
     # ### end Alembic commands ###
