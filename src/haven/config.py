@@ -40,6 +40,24 @@ class Settings(BaseSettings):
     # Retention in days after a person's last appointment (per-service override later).
     retention_days: int = Field(default=90, ge=1)
 
+    # Staff sign-in (haven.access). Sessions end after this long without a request, and after
+    # the absolute limit whatever happens; a TOTP step left half-done expires sooner.
+    staff_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    staff_session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    # The staff cookie is Secure unless this says otherwise; unset means "Secure unless
+    # dev_mode", so plain-http development and tests work and production fails closed.
+    staff_cookie_secure: bool | None = None
+    # Failed sign-ins: this many are free, then each waits twice as long as the one before
+    # (from 1 second), and at the lockout count the account locks for lockout minutes.
+    staff_free_attempts: int = Field(default=3, ge=1, le=20)
+    staff_lockout_attempts: int = Field(default=10, ge=2, le=100)
+    staff_lockout_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # argon2id cost for new password hashes (RFC 9106's second recommended option by default).
+    # Outside dev_mode anything below OWASP's floor (19 MiB, 2 passes) is refused at start.
+    staff_password_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
+    staff_password_time_cost: int = Field(default=3, ge=1, le=20)
+    staff_password_parallelism: int = Field(default=4, ge=1, le=16)
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
