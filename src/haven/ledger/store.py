@@ -28,12 +28,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Connection, LargeBinary, Table, bindparam, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from haven.db import is_postgresql
 from haven.ledger.entries import build_entry
 from haven.ledger.hashing import leaf_hash
 from haven.ledger.merkle import new_perfect_nodes, root_from_nodes
@@ -46,6 +45,19 @@ SEQUENCER_LOCK_KEY = int.from_bytes(b"HavenLog", "big") & 0x7FFF_FFFF_FFFF_FFFF
 APPENDED = "haven.ledger.appended"
 INTEGRATION_BATCH = 16_384
 TREE_STATE_ID = 1
+
+# Built once: appending sits inside the sequencer lock, so it must cost as little as possible.
+_ENTRIES = cast(Table, LogEntry.__table__)
+_NEXT_INDEX = select(func.coalesce(func.max(_ENTRIES.c.index) + 1, 0))
+_SEQUENCE = (
+    insert(_ENTRIES)
+    .from_select(
+        ["index", "data"],
+        select(_NEXT_INDEX.scalar_subquery(), bindparam("data", type_=LargeBinary)),
+    )
+    .returning(_ENTRIES.c.index)
+)
+_SEQUENCER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def append(
@@ -74,18 +86,36 @@ def append(
 
 def append_data(session: Session, data: bytes) -> int:
     """Sequence already-built entry bytes (``build_entry``) in the caller's transaction."""
-    if is_postgresql(session):
-        # Held until the caller's transaction ends, so the next writer reads our row's index.
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEQUENCER_LOCK_KEY})
-    index = sequenced_size(session)
-    session.execute(insert(LogEntry).values(index=index, data=data))
+    connection = session.connection()
+    _take_sequencer(connection)
+    index: int = connection.execute(_SEQUENCE, {"data": data}).scalar_one()
     session.info[APPENDED] = True
     return index
 
 
+def append_batch(session: Session, entries: Sequence[bytes]) -> range:
+    """Sequence many built entries at once in the caller's transaction (one lock, one multi-row
+    insert), for bulk imports and benchmarks; returns their indexes."""
+    connection = session.connection()
+    _take_sequencer(connection)
+    first = sequenced_size(session)
+    rows = [{"index": first + offset, "data": data} for offset, data in enumerate(entries)]
+    if rows:
+        connection.execute(insert(_ENTRIES), rows)
+        session.info[APPENDED] = True
+    return range(first, first + len(rows))
+
+
+def _take_sequencer(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        # Held until the caller's transaction ends, so the next writer reads our rows' indexes.
+        # SQLite needs nothing: every Haven transaction holds the writer lock from BEGIN.
+        connection.execute(_SEQUENCER_LOCK, {"key": SEQUENCER_LOCK_KEY})
+
+
 def sequenced_size(session: Session) -> int:
     """How many entries are sequenced, as this transaction sees them (the next index)."""
-    size: int = session.execute(select(func.coalesce(func.max(LogEntry.index) + 1, 0))).scalar_one()
+    size: int = session.connection().execute(_NEXT_INDEX).scalar_one()
     return size
 
 

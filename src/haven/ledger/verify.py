@@ -23,13 +23,14 @@ from haven.errors import HavenError
 from haven.ledger.checkpoint import Checkpoint, open_checkpoint
 from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 from haven.ledger.merkle import fold_right
-from haven.ledger.models import LogEntry, TreeTile
+from haven.ledger.models import LogEntry
 from haven.ledger.note import NoteVerifier, split_note
 from haven.ledger.service import all_checkpoints
 from haven.ledger.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
     split_entry_bundle,
+    stored_tile,
     tiles_for_size,
 )
 
@@ -245,9 +246,7 @@ class DatabaseLog:
             after = rows[-1][0]
 
     def tile(self, level: int, index: int) -> bytes | None:
-        return self._session.execute(
-            select(TreeTile.hashes).where(TreeTile.level == level, TreeTile.index == index)
-        ).scalar_one_or_none()
+        return stored_tile(self._session, level, index)
 
 
 class ServedLog:
