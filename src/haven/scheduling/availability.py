@@ -15,18 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from haven.errors import Invalid
-from haven.scheduling.busy_times import BusyTimes
+from haven.scheduling.busy_times import BusyTimes, load_busy_times, utc_key
 from haven.scheduling.office_schedule import (
     OfficeNotFound,
     OfficeSchedule,
     ServiceNotFound,
     Worker,
-    load_busy_times,
     load_schedule,
     speaks,
 )
@@ -136,27 +135,21 @@ def find_slots(
     first = max(start, today)
     last = min(end, _last_bookable_day(schedule, now))
     earliest = now + schedule.min_notice
-    candidates = [
-        (wall, instant)
-        for day in _days(first, last)
-        if not schedule.is_closed(day)
-        for wall, instant in _grid(schedule, day)
-        if instant >= earliest
-    ]
+    # Sorted by instant (opening intervals may overlap), as the claim counting needs.
+    candidates = sorted(
+        {
+            (wall, instant)
+            for day in _days(first, last)
+            if not schedule.is_closed(day)
+            for wall, instant in _grid(schedule, day)
+            if instant >= earliest
+        },
+        key=lambda candidate: candidate[1],
+    )
     if not candidates or not schedule.serving:
         return []
-    busy = load_busy_times(
-        session,
-        schedule,
-        starts=candidates[0][1],
-        ends=candidates[-1][1] + schedule.step,
-        now=now,
-    )
-    slots = (
-        _slot_at(schedule, busy, wall, instant, interpreter_language)
-        for wall, instant in candidates
-    )
-    return [slot for slot in slots if slot is not None]
+    busy = _busy_times(session, schedule, candidates[0][1], candidates[-1][1] + schedule.step, now)
+    return _SlotMaker(schedule, busy, interpreter_language).slots(candidates)
 
 
 def check_bookable(
@@ -209,8 +202,9 @@ def bookable_slot(
     )
     wall = _check_rules(schedule, starts_at, now)
     instant = starts_at.astimezone(UTC)
-    busy = load_busy_times(session, schedule, starts=instant, ends=instant + schedule.step, now=now)
-    return _slot_at(schedule, busy, wall, instant, interpreter_language)
+    busy = _busy_times(session, schedule, instant, instant + schedule.step, now)
+    found = _SlotMaker(schedule, busy, interpreter_language).slots([(wall, instant)])
+    return found[0] if found else None
 
 
 def check_date_range(start: date, end: date) -> None:
@@ -259,6 +253,19 @@ def _check_rules(schedule: OfficeSchedule, starts_at: datetime, now: datetime) -
     return wall
 
 
+def _busy_times(
+    session: Session, schedule: OfficeSchedule, starts: datetime, ends: datetime, now: datetime
+) -> BusyTimes:
+    return load_busy_times(
+        session,
+        schedule.resource_ids,
+        starts=starts,
+        ends=ends,
+        now=now,
+        longest_claim_starts=starts - schedule.longest_claim,
+    )
+
+
 def _last_bookable_day(schedule: OfficeSchedule, now: datetime) -> date:
     return now.astimezone(schedule.zone).date() + timedelta(days=schedule.max_days_ahead)
 
@@ -282,45 +289,71 @@ def _grid(schedule: OfficeSchedule, day: date) -> Iterator[tuple[datetime, datet
             wall += schedule.step
 
 
-def _slot_at(
-    schedule: OfficeSchedule,
-    busy: BusyTimes,
-    wall: datetime,
-    instant: datetime,
-    interpreter_language: str | None,
-) -> Slot | None:
-    weekday, starts, ends = wall.weekday(), wall.time(), (wall + schedule.duration).time()
-    claim_from = int(instant.timestamp())
-    claim_until = claim_from + int(schedule.step.total_seconds())
+class _SlotMaker:
+    """Turns grid times into slots against one schedule and one set of claims."""
 
-    def free(workers: list[Worker]) -> list[int]:
-        return [
+    def __init__(
+        self, schedule: OfficeSchedule, busy: BusyTimes, interpreter_language: str | None
+    ) -> None:
+        self._schedule = schedule
+        self._busy = busy
+        self._language = interpreter_language
+        self._speakers = frozenset(
             w.id
-            for w in workers
-            if w.works(weekday, starts, ends) and busy.is_free(w.id, claim_from, claim_until)
-        ]
+            for w in schedule.serving
+            if interpreter_language is not None and speaks(w.languages, interpreter_language)
+        )
+        # Who is on duty depends only on the weekday and the wall times: worked out once each.
+        self._on_duty: dict[tuple[int, time, time], tuple[list[int], list[int]]] = {}
 
-    serving = free(schedule.serving)
-    language_ids: list[int] = []
-    interpreter_ids: list[int] = []
-    if interpreter_language is not None and serving:
-        by_id = {w.id: w for w in schedule.serving}
-        language_ids = [i for i in serving if speaks(by_id[i].languages, interpreter_language)]
-        others = [i for i in serving if i not in language_ids]
-        if others:
-            interpreter_ids = free(schedule.interpreters)
-        serving = language_ids + (others if interpreter_ids else [])
-    if not serving:
-        return None
-    return Slot(
-        starts_at=instant,
-        ends_at=instant + schedule.duration,
-        claim_ends_at=instant + schedule.step,
-        local_start=instant.astimezone(schedule.zone),
-        resource_ids=tuple(serving),
-        interpreter_ids=tuple(interpreter_ids),
-        language_resource_ids=tuple(language_ids),
-    )
+    def slots(self, candidates: list[tuple[datetime, datetime]]) -> list[Slot]:
+        """The slots among (wall time, UTC instant) grid times."""
+        step = self._schedule.step
+        span_starts = [utc_key(instant) for _, instant in candidates]
+        span_ends = [utc_key(instant + step) for _, instant in candidates]
+        resource_ids = self._schedule.resource_ids
+        flags = [self._busy.free_flags(rid, span_starts, span_ends) for rid in resource_ids]
+        made = (
+            self._slot(wall, instant, {rid for rid, f in zip(resource_ids, row, strict=True) if f})
+            for (wall, instant), row in zip(candidates, zip(*flags, strict=True), strict=True)
+        )
+        return [slot for slot in made if slot is not None]
+
+    def _slot(self, wall: datetime, instant: datetime, free: set[int]) -> Slot | None:
+        schedule = self._schedule
+        serving_ids, interpreter_ids = self._on_duty_at(wall)
+        serving = [i for i in serving_ids if i in free]
+        language_ids: list[int] = []
+        interpreters: list[int] = []
+        if self._language is not None and serving:
+            language_ids = [i for i in serving if i in self._speakers]
+            others = [i for i in serving if i not in self._speakers]
+            if others:
+                interpreters = [i for i in interpreter_ids if i in free]
+            serving = language_ids + (others if interpreters else [])
+        if not serving:
+            return None
+        return Slot(
+            starts_at=instant,
+            ends_at=instant + schedule.duration,
+            claim_ends_at=instant + schedule.step,
+            local_start=instant.astimezone(schedule.zone),
+            resource_ids=tuple(serving),
+            interpreter_ids=tuple(interpreters),
+            language_resource_ids=tuple(language_ids),
+        )
+
+    def _on_duty_at(self, wall: datetime) -> tuple[list[int], list[int]]:
+        key = (wall.weekday(), wall.time(), (wall + self._schedule.duration).time())
+        on_duty = self._on_duty.get(key)
+        if on_duty is None:
+
+            def working(workers: list[Worker]) -> list[int]:
+                return [w.id for w in workers if w.works(*key)]
+
+            on_duty = working(self._schedule.serving), working(self._schedule.interpreters)
+            self._on_duty[key] = on_duty
+        return on_duty
 
 
 def _require_aware(**instants: datetime) -> None:

@@ -1,20 +1,19 @@
 """What availability needs to know about one office and service, read in a handful of queries.
 
-Everything here is read-only and shaped for speed: only the needed columns, claims as integer
-epoch seconds in one query for the whole range.
+Everything here is read-only and shaped for speed: only the needed columns; a few queries
+whatever the length of the range.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.orm import Session
 
 from haven.errors import NotFound
-from haven.scheduling.busy_times import BusyTimes
 from haven.scheduling.models import (
     Closure,
     Office,
@@ -24,7 +23,6 @@ from haven.scheduling.models import (
     ResourceKind,
     Service,
     ServiceResource,
-    SlotClaim,
 )
 
 Interval = tuple[time, time]
@@ -79,6 +77,10 @@ class OfficeSchedule:
     interpreters: list[Worker]
     # The longest claim any service of the office can make: bounds the claims query from below.
     longest_claim: timedelta
+
+    @property
+    def resource_ids(self) -> list[int]:
+        return [w.id for w in self.serving] + [w.id for w in self.interpreters]
 
     @property
     def step(self) -> timedelta:
@@ -209,41 +211,3 @@ def _load_workers(
         ):
             interpreters.append(worker)
     return serving, interpreters
-
-
-def _epoch_seconds(session: Session, column: QueryableAttribute[datetime]) -> sa.ColumnElement[int]:
-    # Integers instead of datetimes: converting ten thousand timestamps in Python would cost
-    # more than the rest of the availability query together.
-    if session.get_bind().dialect.name == "sqlite":
-        return sa.cast(sa.func.strftime("%s", column), sa.Integer)
-    return sa.cast(sa.func.floor(sa.extract("epoch", column)), sa.BigInteger)
-
-
-def load_busy_times(
-    session: Session,
-    schedule: OfficeSchedule,
-    *,
-    starts: datetime,
-    ends: datetime,
-    now: datetime,
-) -> BusyTimes:
-    """Every live claim (appointments, unexpired holds) on the schedule's resources in one query."""
-    resource_ids = [w.id for w in schedule.serving] + [w.id for w in schedule.interpreters]
-    if not resource_ids:
-        return BusyTimes(())
-    rows = session.execute(
-        sa.select(
-            SlotClaim.resource_id,
-            _epoch_seconds(session, SlotClaim.starts_at),
-            _epoch_seconds(session, SlotClaim.ends_at),
-        ).where(
-            SlotClaim.resource_id.in_(resource_ids),
-            # The lower bound lets the (resource_id, starts_at) index narrow the scan.
-            SlotClaim.starts_at >= starts - schedule.longest_claim,
-            SlotClaim.starts_at < ends,
-            SlotClaim.ends_at > starts,
-            # Appointments' claims never expire; a hold's claim counts until it does.
-            sa.or_(SlotClaim.expires_at.is_(None), SlotClaim.expires_at > now),
-        )
-    )
-    return BusyTimes((r, s, e) for r, s, e in rows)
