@@ -17,7 +17,7 @@ from haven.scheduling.schemas import HoldRequest
 from haven.scheduling.tokens import CODE_ALPHABET, normalise_confirmation_code, token_hash
 from haven.vault.keys import Keyring
 from haven.vault.models import PersonRecord
-from haven.vault.service import open_person
+from haven.vault.reads import ReadPurpose, read_people
 from tests.scheduling.booking_support import (
     Desk,
     arrange_desk,
@@ -100,7 +100,15 @@ def test_booking_stores_personal_data_only_sealed_and_the_token_only_hashed(
         assert record is not None
         assert b"Ana" not in record.ciphertext
         assert b"2025550143" not in record.ciphertext
-        assert open_person(session, keyring, appointment.person_id).name == "Ana Example"
+        shown = read_people(
+            session,
+            keyring,
+            clock,
+            actor="public",
+            purpose=ReadPurpose.OWN_REQUEST,
+            person_ids=[appointment.person_id],
+        )
+        assert shown.person(appointment.person_id).name == "Ana Example"
         assert appointment.accommodations == ["wheelchair-access"]
         assert _claims(session) == [
             (desk.counter_ids[0], tuesday(9), tuesday(9, 30), appointment.id, None)

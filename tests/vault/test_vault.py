@@ -18,14 +18,32 @@ from haven.vault.contact import normalise_email, normalise_phone
 from haven.vault.errors import InvalidContact, PersonGone, VaultConfigError
 from haven.vault.keys import Keyring, load_keyring
 from haven.vault.models import PersonRecord
+from haven.vault.reads import PeopleRead, ReadPurpose, SealedDocument, read_people
 from haven.vault.service import (
     PersonData,
-    open_for_person,
-    open_person,
     person_tag_key,
     seal_for_person,
     seal_person,
 )
+
+
+def own_read(
+    session: Session,
+    keyring: Keyring,
+    clock: ManualClock,
+    person_id: int,
+    documents: list[SealedDocument] | None = None,
+) -> PeopleRead:
+    return read_people(
+        session,
+        keyring,
+        clock,
+        actor="public",
+        purpose=ReadPurpose.OWN_REQUEST,
+        person_ids=[person_id],
+        documents=documents or [],
+    )
+
 
 ALICE = PersonData(name="Alicia Example", phone="+12025550143", accommodation_note="step-free")
 
@@ -39,7 +57,7 @@ def test_person_round_trips_and_nothing_is_stored_in_the_clear(
     session: Session, keyring: Keyring, clock: ManualClock
 ) -> None:
     record = seal_person(session, keyring, clock, ALICE)
-    assert open_person(session, keyring, record.id) == ALICE
+    assert own_read(session, keyring, clock, record.id).person(record.id) == ALICE
     row = session.execute(sa.select(PersonRecord.__table__)).one()
     stored = b"".join(v if isinstance(v, bytes) else str(v).encode() for v in row)
     for secret in (b"Alicia", b"2025550143", b"step-free"):
@@ -64,9 +82,9 @@ def test_shredded_person_cannot_be_read(
     record.wrapped_data_key = None
     record.wrapped_tag_key = None
     with pytest.raises(PersonGone):
-        open_person(session, keyring, record.id)
+        own_read(session, keyring, clock, record.id).person(record.id)
     with pytest.raises(PersonGone):
-        open_for_person(session, keyring, record.id, sealed, "test")
+        own_read(session, keyring, clock, record.id, [SealedDocument(record.id, sealed, "test")])
     with pytest.raises(PersonGone):
         person_tag_key(session, keyring, record.id)
 
@@ -77,7 +95,7 @@ def test_another_kek_cannot_open_data_keys(
     record = seal_person(session, keyring, clock, ALICE)
     stranger = load_keyring(Settings(home=tmp_path / "other"))
     with pytest.raises(VaultConfigError):
-        open_person(session, stranger, record.id)
+        own_read(session, stranger, clock, record.id)
 
 
 def test_key_files_are_created_owner_only_and_reused(tmp_path: Path) -> None:

@@ -56,15 +56,12 @@ from haven.scheduling.tokens import (
     token_hash,
 )
 from haven.vault.keys import Keyring
-from haven.vault.service import (
-    PersonData,
-    open_for_person,
-    open_person,
-    seal_for_person,
-    seal_person,
-)
+from haven.vault.reads import ReadPurpose, SealedDocument, read_people
+from haven.vault.service import PersonData, seal_for_person, seal_person
 
 MANAGE_PAGE_PATH = "/manage/{token}"
+# The ledger actor for a person acting through their own manage link or booking.
+PUBLIC_ACTOR = "public"
 MANAGE_API_PATH = "/api/v1/appointments/manage/{token}"
 
 # The constraint (PostgreSQL) and trigger message (SQLite) of the double-booking guard.
@@ -210,7 +207,7 @@ def book_appointment(
     key_hash = idempotency_key_hash(idempotency_key) if idempotency_key is not None else None
     fingerprint = _fingerprint(request)
     if key_hash is not None:
-        earlier = _replay(session, keyring, key_hash, fingerprint)
+        earlier = _replay(session, keyring, clock, key_hash, fingerprint)
         if earlier is not None:
             return earlier
     now = clock.now()
@@ -218,7 +215,7 @@ def book_appointment(
         return _book(session, keyring, clock, request, base_url, key_hash, fingerprint, now)
     except SlotTaken:
         # On PostgreSQL the same request may have committed meanwhile: answer as a retry would.
-        earlier = _replay(session, keyring, key_hash, fingerprint) if key_hash else None
+        earlier = _replay(session, keyring, clock, key_hash, fingerprint) if key_hash else None
         if earlier is None:
             raise
         return earlier
@@ -242,10 +239,25 @@ def appointment_by_manage_token(
 
 
 def appointment_view(
-    session: Session, keyring: Keyring, appointment: Appointment, *, token: str, base_url: str
+    session: Session,
+    keyring: Keyring,
+    clock: Clock,
+    appointment: Appointment,
+    *,
+    token: str,
+    base_url: str,
 ) -> AppointmentView:
-    """What the holder of the manage link sees, their own details included."""
-    person = open_person(session, keyring, appointment.person_id)
+    """What the holder of the manage link sees, their own details included (a recorded read;
+    PersonGone once the record was shredded on schedule)."""
+    person = read_people(
+        session,
+        keyring,
+        clock,
+        actor=PUBLIC_ACTOR,
+        purpose=ReadPurpose.OWN_REQUEST,
+        person_ids=[appointment.person_id],
+        context="manage-link",
+    ).person(appointment.person_id)
     return _view(
         appointment, appointment.office, appointment.service, person, manage_url(base_url, token)
     )
@@ -382,7 +394,7 @@ def _book(
         except IntegrityError as exc:
             if _violates(exc, "idempotency_key_hash") and key_hash is not None:
                 # The same request committed in another transaction just now.
-                earlier = _replay(session, keyring, key_hash, fingerprint)
+                earlier = _replay(session, keyring, clock, key_hash, fingerprint)
                 if earlier is not None:
                     return earlier
             if _violates(exc, "confirmation_code"):
@@ -416,21 +428,29 @@ def _fingerprint(request: BookingRequest) -> str:
     return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
 
 
-def _replay(session: Session, keyring: Keyring, key_hash: str, fingerprint: str) -> Booking | None:
+def _replay(
+    session: Session, keyring: Keyring, clock: Clock, key_hash: str, fingerprint: str
+) -> Booking | None:
     appointment = session.scalars(
         sa.select(Appointment).where(Appointment.idempotency_key_hash == key_hash)
     ).one_or_none()
     if appointment is None or appointment.idempotent_response is None:
         return None
-    document = json.loads(
-        open_for_person(
-            session,
-            keyring,
-            appointment.person_id,
-            appointment.idempotent_response,
-            _RESPONSE_CONTEXT,
-        )
+    # The stored answer holds the person's own details: opening it is a recorded read.
+    stored = SealedDocument(
+        appointment.person_id, appointment.idempotent_response, _RESPONSE_CONTEXT
     )
+    read = read_people(
+        session,
+        keyring,
+        clock,
+        actor=PUBLIC_ACTOR,
+        purpose=ReadPurpose.OWN_REQUEST,
+        person_ids=[],
+        documents=[stored],
+        context="booking-retry",
+    )
+    document = json.loads(read.documents[0])
     if document["request"] != fingerprint:
         raise IdempotencyKeyReused()
     view = AppointmentView.model_validate(document["response"])

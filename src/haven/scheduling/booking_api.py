@@ -96,12 +96,12 @@ def create_appointment(
 
 @router.get("/appointments/manage/{token}", response_model=AppointmentView, responses=_errors(404))
 def get_appointment(
-    token: ManageToken, session: SessionDep, keyring: KeyringDep, state: StateDep
+    token: ManageToken, session: SessionDep, clock: ClockDep, keyring: KeyringDep, state: StateDep
 ) -> AppointmentView:
     """The appointment behind a manage link (a cancelled one shows status 'cancelled')."""
     appointment = booking.appointment_by_manage_token(session, token)
     return booking.appointment_view(
-        session, keyring, appointment, token=token, base_url=state.settings.base_url
+        session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )
 
 
@@ -123,7 +123,7 @@ def reschedule_appointment(
         session, clock=clock, token=token, new_start=body.starts_at
     )
     return booking.appointment_view(
-        session, keyring, appointment, token=token, base_url=state.settings.base_url
+        session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )
 
 
@@ -138,5 +138,5 @@ def cancel_appointment(
     """Cancel the appointment and free its time. Cancelling twice is harmless."""
     appointment = booking.cancel_appointment(session, clock=clock, token=token)
     return booking.appointment_view(
-        session, keyring, appointment, token=token, base_url=state.settings.base_url
+        session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )

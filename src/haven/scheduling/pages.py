@@ -469,10 +469,12 @@ def _manage_token(url: str) -> str:
 
 
 def _appointment(
-    session: Session, keyring: Keyring, token: str, base_url: str
+    session: Session, keyring: Keyring, clock: Clock, token: str, base_url: str
 ) -> tuple[Appointment, AppointmentView]:
     appointment = booking.appointment_by_manage_token(session, token)
-    view = booking.appointment_view(session, keyring, appointment, token=token, base_url=base_url)
+    view = booking.appointment_view(
+        session, keyring, clock, appointment, token=token, base_url=base_url
+    )
     return appointment, view
 
 
@@ -498,7 +500,7 @@ def confirmation(
     keyring: KeyringDep,
     state: StateDep,
 ) -> Response:
-    appointment, view = _appointment(session, keyring, token, state.settings.base_url)
+    appointment, view = _appointment(session, keyring, clock, token, state.settings.base_url)
     context = _manage_context(appointment, view, token, clock.now())
     context["manage_url"] = state.settings.base_url.rstrip("/") + manage_path(token)
     return page(request, keyring, "pages/confirmation.html", context, private=True)
@@ -514,7 +516,7 @@ def manage(
     state: StateDep,
     done: str | None = None,
 ) -> Response:
-    appointment, view = _appointment(session, keyring, token, state.settings.base_url)
+    appointment, view = _appointment(session, keyring, clock, token, state.settings.base_url)
     context = _manage_context(appointment, view, token, clock.now())
     context["done"] = done if done in ("rescheduled", "cancelled") else None
     return page(request, keyring, "pages/manage.html", context, private=True)
@@ -598,7 +600,7 @@ def _reschedule_page(
     notice: str | None = None,
     status_code: int = 200,
 ) -> Response:
-    appointment, view = _appointment(session, keyring, token, base_url)
+    appointment, view = _appointment(session, keyring, clock, token, base_url)
     context = _manage_context(appointment, view, token, clock.now())
     if not context["changeable"]:
         return see_other(manage_path(token))
@@ -629,7 +631,7 @@ def confirm_cancel(
     keyring: KeyringDep,
     state: StateDep,
 ) -> Response:
-    appointment, view = _appointment(session, keyring, token, state.settings.base_url)
+    appointment, view = _appointment(session, keyring, clock, token, state.settings.base_url)
     context = _manage_context(appointment, view, token, clock.now())
     if not context["changeable"]:
         return see_other(manage_path(token))
@@ -667,7 +669,7 @@ def calendar_response(session: Session, clock: Clock, base_url: str, token: str)
         headers={
             "Content-Disposition": 'attachment; filename="appointment.ics"',
             "Cache-Control": "no-store",
-            "Referrer-Policy": "no-referrer",
+            "Referrer-Policy": "same-origin",
         },
     )
 

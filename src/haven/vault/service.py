@@ -1,5 +1,8 @@
 """Sealing and opening personal data under per-person data keys.
 
+Nothing here hands decrypted personal data to other domains: every read goes through
+`haven.vault.reads.read_people`, which needs a purpose and records the read in the ledger.
+
 Each person gets a fresh AES-256-GCM data key and a separate tag key (for their ledger subject
 tags), both wrapped by the KEK. Their name, contact and accommodation note are one sealed JSON
 document. Destroying the wrapped keys (retention) makes all of it unreadable for good.
@@ -60,9 +63,9 @@ def seal_person(session: Session, keyring: Keyring, clock: Clock, data: PersonDa
     return record
 
 
-def open_person(session: Session, keyring: Keyring, person_id: int) -> PersonData:
-    """Decrypt a person's data. Raises PersonGone after their keys were destroyed."""
-    record = _record(session, person_id)
+def _decrypt_person(keyring: Keyring, record: PersonRecord) -> PersonData:
+    """Decrypt a loaded record. Vault-private: reads go through haven.vault.reads.read_people,
+    which records them in the ledger. Raises PersonGone after the keys were destroyed."""
     document = _open(_data_key(keyring, record), record.ciphertext, _PERSON_CONTEXT)
     return PersonData(**json.loads(document))
 
@@ -75,16 +78,19 @@ def seal_for_person(
     return _seal(_data_key(keyring, record), plaintext, context.encode())
 
 
-def open_for_person(
-    session: Session, keyring: Keyring, person_id: int, sealed: bytes, context: str
+def _decrypt_for_person(
+    keyring: Keyring, record: PersonRecord, sealed: bytes, context: str
 ) -> bytes:
-    record = _record(session, person_id)
+    """Open data sealed with seal_for_person. Vault-private, like _decrypt_person."""
     return _open(_data_key(keyring, record), sealed, context.encode())
 
 
 def person_tag_key(session: Session, keyring: Keyring, person_id: int) -> bytes:
     """The key that makes this person's ledger subject tags; gone when they are shredded."""
-    record = _record(session, person_id)
+    return _tag_key(keyring, _record(session, person_id))
+
+
+def _tag_key(keyring: Keyring, record: PersonRecord) -> bytes:
     if record.wrapped_tag_key is None:
         raise PersonGone("this person's record was deleted on schedule")
     return keyring.unwrap(record.wrapped_tag_key, record.kek_id)
