@@ -7,13 +7,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import Clock, ManualClock
 from haven.db import make_engine, make_sessionmaker, unit_of_work
 from haven.scheduling import booking
-from haven.scheduling.models import ResourceKind, SlotClaim
+from haven.scheduling.models import ResourceKind
 from haven.scheduling.schemas import BookingRequest
 from haven.vault.keys import KEY_BYTES, Keyring
 from tests import factories
@@ -92,25 +91,6 @@ def new_keyring() -> Keyring:
     return Keyring(
         current_kek=secrets.token_bytes(KEY_BYTES), blind_index_key=secrets.token_bytes(KEY_BYTES)
     )
-
-
-def overlapping_claim_pairs(session: Session) -> int:
-    """Pairs of claims on one resource whose times overlap: the number double bookings make."""
-    a, b = sa.orm.aliased(SlotClaim), sa.orm.aliased(SlotClaim)
-    query = (
-        sa.select(sa.func.count())
-        .select_from(a)
-        .join(
-            b,
-            sa.and_(
-                a.resource_id == b.resource_id,
-                a.id < b.id,
-                a.starts_at < b.ends_at,
-                b.starts_at < a.ends_at,
-            ),
-        )
-    )
-    return int(session.scalar(query) or 0)
 
 
 Outcome = tuple[str, str | None]  # ("booked", code) | ("taken", None) | ("error", why)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import ManualClock
 from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.scheduling.claiming import count_overlapping_claims
 from haven.scheduling.models import Appointment, Hold, SlotClaim
 from tests.conftest import TEST_NOW
 from tests.scheduling.booking_support import (
@@ -25,7 +26,6 @@ from tests.scheduling.booking_support import (
     arrange_desk,
     attempt_every_slot,
     new_keyring,
-    overlapping_claim_pairs,
     process_client,
     tuesday,
 )
@@ -85,7 +85,7 @@ def test_the_database_itself_refuses_overlapping_claims(sessions: sessionmaker[S
         )
     with unit_of_work(sessions) as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(SlotClaim)) == 3
-        assert overlapping_claim_pairs(session) == 0
+        assert count_overlapping_claims(session) == 0
 
 
 def _assert_no_double_booking(sessions: sessionmaker[Session], outcomes: list[Outcome]) -> None:
@@ -95,7 +95,7 @@ def _assert_no_double_booking(sessions: sessionmaker[Session], outcomes: list[Ou
     assert len(codes) == len(SLOTS) * COUNTERS, "every slot's capacity is booked, no more"
     assert len(outcomes) - len(codes) == sum(kind == "taken" for kind, _ in outcomes)
     with unit_of_work(sessions) as session:
-        assert overlapping_claim_pairs(session) == 0
+        assert count_overlapping_claims(session) == 0
         stored = set(session.scalars(sa.select(Appointment.confirmation_code)))
         assert stored == codes, "every success is durable, and nothing else was stored"
         assert session.scalar(sa.select(sa.func.count()).select_from(SlotClaim)) == len(codes)

@@ -55,3 +55,17 @@ def availability(
     """Milliseconds per availability query: 20 resources, 10,000 appointments, 31 days."""
     harness = load_harness("availability")
     harness.main(database_url=database_url, runs=runs, as_json=as_json)
+
+
+@app.command()
+def booking(
+    clients: int = typer.Option(32, min=1, max=256, help="Concurrent HTTP clients."),
+    slots: int = typer.Option(10, min=1, help="Slots the clients race for."),
+    database_url: str | None = typer.Option(
+        None, help="PostgreSQL server URL (a scratch database is created and dropped there)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """N clients race for M slots through the real HTTP API, against a bare-insert baseline."""
+    harness = load_harness("booking")
+    harness.main(clients=clients, slots=slots, database_url=database_url, as_json=as_json)
