@@ -58,6 +58,9 @@ _SEQUENCE = (
     .returning(_ENTRIES.c.index)
 )
 _SEQUENCER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_PG_APPEND = text("SELECT ledger_append(:key, :data)").bindparams(
+    bindparam("data", type_=LargeBinary)
+)
 
 
 def append(
@@ -87,8 +90,13 @@ def append(
 def append_data(session: Session, data: bytes) -> int:
     """Sequence already-built entry bytes (``build_entry``) in the caller's transaction."""
     connection = session.connection()
-    _take_sequencer(connection)
-    index: int = connection.execute(_SEQUENCE, {"data": data}).scalar_one()
+    if connection.dialect.name == "postgresql":
+        # Lock and insert in one round trip (migration 0002's function): the lock is held until
+        # the caller commits, so every round trip inside it caps the log's rate.
+        parameters = {"key": SEQUENCER_LOCK_KEY, "data": data}
+        index: int = connection.execute(_PG_APPEND, parameters).scalar_one()
+    else:
+        index = connection.execute(_SEQUENCE, {"data": data}).scalar_one()
     session.info[APPENDED] = True
     return index
 
