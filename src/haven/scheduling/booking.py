@@ -21,7 +21,6 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -29,15 +28,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from haven.clock import Clock
-from haven.errors import Conflict, Gone, Invalid, NotFound
-from haven.scheduling.availability import Slot, bookable_slot
+from haven.errors import Gone, Invalid, NotFound
+from haven.scheduling.availability import Slot
+from haven.scheduling.claiming import (
+    SlotTaken as SlotTaken,  # re-exported: callers catch booking.SlotTaken
+)
+from haven.scheduling.claiming import (
+    claim_first_free,
+    convert_hold,
+    free_slot,
+    insert_claims,
+    release_claims,
+    violates,
+)
 from haven.scheduling.models import (
     Appointment,
     AppointmentStatus,
     Hold,
     Office,
     Service,
-    SlotClaim,
 )
 from haven.scheduling.schemas import (
     Accommodation,
@@ -64,13 +73,9 @@ MANAGE_PAGE_PATH = "/manage/{token}"
 PUBLIC_ACTOR = "public"
 MANAGE_API_PATH = "/api/v1/appointments/manage/{token}"
 
-# The constraint (PostgreSQL) and trigger message (SQLite) of the double-booking guard.
-_OVERLAP_GUARD = "slot_claims_no_overlap"
 _RESPONSE_CONTEXT = "haven:appointment:idempotent-response:v1"
 # Confirmation codes are random; a clash with an existing one is rare but must not fail a booking.
 _CODE_ATTEMPTS = 5
-
-_Row = TypeVar("_Row", Office, Service)
 
 
 class BookingEvent(enum.StrEnum):
@@ -79,13 +84,6 @@ class BookingEvent(enum.StrEnum):
     BOOKED = "scheduling:appointment:booked"
     RESCHEDULED = "scheduling:appointment:rescheduled"
     CANCELLED = "scheduling:appointment:cancelled"
-
-
-class SlotTaken(Conflict):
-    code = "slot_taken"
-
-    def __init__(self) -> None:
-        super().__init__("that time was just taken, please choose another", field="starts_at")
 
 
 class AppointmentNotFound(NotFound):
@@ -162,7 +160,7 @@ def place_hold(
 ) -> PlacedHold:
     """Hold a slot exclusively for `hold_for`; SlotTaken when no resource is free for it."""
     now = clock.now()
-    slot = _free_slot(
+    slot = free_slot(
         session,
         office_id=request.office_id,
         service_id=request.service_id,
@@ -172,7 +170,8 @@ def place_hold(
     )
     token = new_secret_token()
     expires_at = now + hold_for
-    with session.begin_nested():
+
+    def write(resource_id: int) -> Hold:
         hold = Hold(
             token_hash=token_hash(token),
             office_id=request.office_id,
@@ -184,7 +183,10 @@ def place_hold(
         )
         session.add(hold)
         session.flush()
-        _claim_slot(session, slot, hold_id=hold.id, expires_at=expires_at)
+        insert_claims(session, slot, resource_id, hold_id=hold.id, expires_at=expires_at)
+        return hold
+
+    hold = claim_first_free(session, slot, now, write)
     return PlacedHold(hold=hold, token=token)
 
 
@@ -210,9 +212,8 @@ def book_appointment(
         earlier = _replay(session, keyring, clock, key_hash, fingerprint)
         if earlier is not None:
             return earlier
-    now = clock.now()
     try:
-        return _book(session, keyring, clock, request, base_url, key_hash, fingerprint, now)
+        return _book(session, keyring, clock, request, base_url, key_hash, fingerprint)
     except SlotTaken:
         # On PostgreSQL the same request may have committed meanwhile: answer as a retry would.
         earlier = _replay(session, keyring, clock, key_hash, fingerprint) if key_hash else None
@@ -277,8 +278,8 @@ def reschedule_appointment(
         return appointment
     with session.begin_nested():
         # Out first, so a move by less than the duration can reuse the appointment's own time.
-        _release_claims(session, appointment)
-        slot = _free_slot(
+        release_claims(session, appointment.id)
+        slot = free_slot(
             session,
             office_id=appointment.office_id,
             service_id=appointment.service_id,
@@ -286,7 +287,14 @@ def reschedule_appointment(
             interpreter_language=appointment.interpreter_language,
             now=now,
         )
-        _claim_slot(session, slot, appointment_id=appointment.id)
+        claim_first_free(
+            session,
+            slot,
+            now,
+            lambda resource_id: insert_claims(
+                session, slot, resource_id, appointment_id=appointment.id
+            ),
+        )
         appointment.starts_at = slot.starts_at
         appointment.ends_at = slot.ends_at
         appointment.updated_at = now
@@ -302,7 +310,7 @@ def cancel_appointment(session: Session, *, clock: Clock, token: str) -> Appoint
         return appointment
     now = clock.now()
     _require_changeable(appointment, now)
-    _release_claims(session, appointment)
+    release_claims(session, appointment.id)
     appointment.status = AppointmentStatus.CANCELLED
     appointment.updated_at = now
     session.flush()
@@ -326,15 +334,15 @@ def _book(
     base_url: str,
     key_hash: str | None,
     fingerprint: str,
-    now: datetime,
 ) -> Booking:
+    now = clock.now()
     hold = _live_hold(session, request.hold_token, now) if request.hold_token else None
+    slot: Slot | None = None
     if hold is not None:
         _require_hold_matches(hold, request)
-        slot = None
         starts_at, ends_at = hold.starts_at, hold.ends_at
     else:
-        slot = _free_slot(
+        slot = free_slot(
             session,
             office_id=request.office_id,
             service_id=request.service_id,
@@ -343,61 +351,67 @@ def _book(
             now=now,
         )
         starts_at, ends_at = slot.starts_at, slot.ends_at
-    office = _get(session, Office, request.office_id)
-    service = _get(session, Service, request.service_id)
+    office, service = _office_and_service(session, request.office_id, request.service_id)
     person_data = PersonData(
         name=request.name,
         phone=request.phone,
         email=request.email,
         accommodation_note=request.accommodation_note,
     )
-    for _attempt in range(_CODE_ATTEMPTS):
+
+    def write(claim: Callable[[Appointment], None]) -> tuple[Appointment, AppointmentView]:
+        """The person, the appointment and its claims; the caller holds the SAVEPOINT."""
+        person = seal_person(session, keyring, clock, person_data)
         manage_token = new_secret_token()
+        appointment = Appointment(
+            office_id=office.id,
+            service_id=service.id,
+            person_id=person.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            status=AppointmentStatus.BOOKED,
+            language=request.language,
+            interpreter_language=request.interpreter_language,
+            accommodations=[str(a) for a in request.accommodations],
+            confirmation_code=new_confirmation_code(),
+            manage_token_hash=token_hash(manage_token),
+            idempotency_key_hash=key_hash,
+            created_at=now,
+            updated_at=now,
+        )
+        view = _view(appointment, office, service, person_data, manage_url(base_url, manage_token))
+        if key_hash is not None:
+            document = {"request": fingerprint, "response": view.model_dump(mode="json")}
+            appointment.idempotent_response = seal_for_person(
+                session, keyring, person.id, json.dumps(document).encode(), _RESPONSE_CONTEXT
+            )
+        session.add(appointment)
+        session.flush()
+        claim(appointment)
+        return appointment, view
+
+    for _attempt in range(_CODE_ATTEMPTS):
         try:
-            with session.begin_nested():
-                person = seal_person(session, keyring, clock, person_data)
-                appointment = Appointment(
-                    office_id=office.id,
-                    service_id=service.id,
-                    person_id=person.id,
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                    status=AppointmentStatus.BOOKED,
-                    language=request.language,
-                    interpreter_language=request.interpreter_language,
-                    accommodations=[str(a) for a in request.accommodations],
-                    confirmation_code=new_confirmation_code(),
-                    manage_token_hash=token_hash(manage_token),
-                    idempotency_key_hash=key_hash,
-                    created_at=now,
-                    updated_at=now,
+            if hold is not None:
+                with session.begin_nested():
+                    appointment, view = write(lambda a: convert_hold(session, hold, a.id))
+            else:
+                assert slot is not None
+                appointment, view = claim_first_free(
+                    session,
+                    slot,
+                    now,
+                    lambda resource_id: write(
+                        lambda a: insert_claims(session, slot, resource_id, appointment_id=a.id)
+                    ),
                 )
-                view = _view(
-                    appointment, office, service, person_data, manage_url(base_url, manage_token)
-                )
-                if key_hash is not None:
-                    document = {"request": fingerprint, "response": view.model_dump(mode="json")}
-                    appointment.idempotent_response = seal_for_person(
-                        session,
-                        keyring,
-                        person.id,
-                        json.dumps(document).encode(),
-                        _RESPONSE_CONTEXT,
-                    )
-                session.add(appointment)
-                session.flush()
-                if hold is not None:
-                    _convert_hold(session, hold, appointment)
-                else:
-                    assert slot is not None
-                    _claim_slot(session, slot, appointment_id=appointment.id)
         except IntegrityError as exc:
-            if _violates(exc, "idempotency_key_hash") and key_hash is not None:
+            if key_hash is not None and violates(exc, "idempotency_key_hash"):
                 # The same request committed in another transaction just now.
                 earlier = _replay(session, keyring, clock, key_hash, fingerprint)
                 if earlier is not None:
                     return earlier
-            if _violates(exc, "confirmation_code"):
+            if violates(exc, "confirmation_code"):
                 continue
             raise
         _record_in_ledger(session, BookingEvent.BOOKED, appointment)
@@ -457,119 +471,6 @@ def _replay(
     return Booking(appointment=appointment, view=view, replayed=True)
 
 
-def _free_slot(
-    session: Session,
-    *,
-    office_id: int,
-    service_id: int,
-    starts_at: datetime,
-    interpreter_language: str | None,
-    now: datetime,
-) -> Slot:
-    """The slot with its free resources, expired holds in its way cleared; SlotTaken if none."""
-    slot = bookable_slot(
-        session,
-        office_id=office_id,
-        service_id=service_id,
-        starts_at=starts_at,
-        now=now,
-        interpreter_language=interpreter_language,
-    )
-    if slot is None:
-        raise SlotTaken()
-    _clear_expired_holds(session, slot, now)
-    return slot
-
-
-def _clear_expired_holds(session: Session, slot: Slot, now: datetime) -> None:
-    # Availability already ignores expired holds, but the database's guard does not: their
-    # claims must go before ours can go in. Only the ones in this slot's way, found through
-    # the (resource_id, starts_at) index, so bookings never contend on unrelated rows.
-    resource_ids = [*slot.resource_ids, *slot.interpreter_ids]
-    expired_hold_ids = session.scalars(
-        sa.select(SlotClaim.hold_id).where(
-            SlotClaim.resource_id.in_(resource_ids),
-            SlotClaim.starts_at < slot.claim_ends_at,
-            SlotClaim.ends_at > slot.starts_at,
-            SlotClaim.hold_id.is_not(None),
-            SlotClaim.expires_at <= now,
-        )
-    ).all()
-    if not expired_hold_ids:
-        return
-    session.execute(
-        sa.delete(SlotClaim).where(SlotClaim.hold_id.in_(expired_hold_ids)),
-        execution_options={"synchronize_session": False},
-    )
-    session.execute(
-        sa.delete(Hold).where(Hold.id.in_(expired_hold_ids)),
-        execution_options={"synchronize_session": False},
-    )
-
-
-def _claim_slot(
-    session: Session,
-    slot: Slot,
-    *,
-    appointment_id: int | None = None,
-    hold_id: int | None = None,
-    expires_at: datetime | None = None,
-) -> None:
-    """Claim one free resource (and an interpreter when it needs one), or raise SlotTaken.
-
-    Another booking may have taken a candidate since availability looked; the database then
-    refuses our claim, the SAVEPOINT undoes it, and the next candidate is tried.
-    """
-
-    def claim(resource_id: int) -> None:
-        session.add(
-            SlotClaim(
-                resource_id=resource_id,
-                starts_at=slot.starts_at,
-                ends_at=slot.claim_ends_at,
-                appointment_id=appointment_id,
-                hold_id=hold_id,
-                expires_at=expires_at,
-            )
-        )
-        session.flush()
-
-    for resource_id in slot.resource_ids:
-        try:
-            with session.begin_nested():
-                claim(resource_id)
-                if slot.needs_interpreter(resource_id):
-                    _claim_first_free(claim, slot.interpreter_ids, session)
-        except IntegrityError as exc:
-            if not _violates(exc, _OVERLAP_GUARD):
-                raise
-            continue
-        except SlotTaken:
-            continue
-        return
-    raise SlotTaken()
-
-
-def _claim_first_free(
-    claim: Callable[[int], None], interpreter_ids: tuple[int, ...], session: Session
-) -> None:
-    for interpreter_id in interpreter_ids:
-        try:
-            with session.begin_nested():
-                claim(interpreter_id)
-        except IntegrityError as exc:
-            if not _violates(exc, _OVERLAP_GUARD):
-                raise
-            continue
-        return
-    raise SlotTaken()
-
-
-def _violates(exc: IntegrityError, name: str) -> bool:
-    """True when the database refused the statement because of the named constraint or column."""
-    return name in str(exc.orig)
-
-
 def _live_hold(session: Session, token: str, now: datetime) -> Hold | None:
     # An unknown or expired hold books like no hold at all: the slot may still be free, and the
     # guard decides either way. Locked so two submits of one hold cannot both convert it.
@@ -590,26 +491,6 @@ def _require_hold_matches(hold: Hold, request: BookingRequest) -> None:
         raise HoldDoesNotMatch()
 
 
-def _convert_hold(session: Session, hold: Hold, appointment: Appointment) -> None:
-    # The held claims become the appointment's: same rows, same times, so the guard has
-    # nothing to re-check and nobody can slip in between.
-    session.execute(
-        sa.update(SlotClaim)
-        .where(SlotClaim.hold_id == hold.id)
-        .values(appointment_id=appointment.id, hold_id=None, expires_at=None),
-        execution_options={"synchronize_session": False},
-    )
-    session.delete(hold)
-    session.flush()
-
-
-def _release_claims(session: Session, appointment: Appointment) -> None:
-    session.execute(
-        sa.delete(SlotClaim).where(SlotClaim.appointment_id == appointment.id),
-        execution_options={"synchronize_session": False},
-    )
-
-
 def _require_changeable(appointment: Appointment, now: datetime) -> None:
     if appointment.status == AppointmentStatus.CANCELLED:
         raise AppointmentCancelled()
@@ -617,11 +498,18 @@ def _require_changeable(appointment: Appointment, now: datetime) -> None:
         raise AppointmentOver()
 
 
-def _get(session: Session, model: type[_Row], row_id: int) -> _Row:
-    row = session.get(model, row_id)
-    if row is None:  # availability already checked both; only a concurrent delete gets here
-        raise NotFound(f"no {model.__tablename__.removesuffix('s')} with id {row_id}")
-    return row
+def _office_and_service(
+    session: Session, office_id: int, service_id: int
+) -> tuple[Office, Service]:
+    row = session.execute(
+        sa.select(Office, Service)
+        .join(Service, Service.office_id == Office.id)
+        .where(Office.id == office_id, Service.id == service_id)
+    ).one_or_none()
+    if row is None:  # availability has checked both; only a concurrent delete gets here
+        raise NotFound("this office offers no such service", field="service_id")
+    office, service = row
+    return office, service
 
 
 def _view(
