@@ -128,3 +128,39 @@ def test_a_static_export_holds_the_same_tree(
         root / "tile/entries/001.p/44"
     ).read_bytes()
     assert split_entry_bundle(bundles) == stored
+
+
+def test_cli_reads_entries_and_exports_tiles(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    clock: ManualClock,
+    database_url: str,
+    tmp_path: Path,
+) -> None:
+    build_log(sessions, load_log_signer(settings), clock, sizes=(5,))
+    runner = CliRunner()
+    db = ["--database-url", database_url]
+    tail = runner.invoke(cli, ["log", "tail", "--from", "3", *db])
+    assert tail.exit_code == 0
+    lines = tail.stdout.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["3", "4"]
+    assert json.loads(lines[0].split("\t")[1])["count"] == 3
+    show = runner.invoke(cli, ["log", "show", "2", *db])
+    assert show.exit_code == 0
+    assert json.loads(show.stdout)["count"] == 2
+    missing = runner.invoke(cli, ["log", "show", "5", *db])
+    assert missing.exit_code == 1
+    assert missing.stderr == "there is no entry 5\n"
+    exported = runner.invoke(cli, ["log", "export-tiles", str(tmp_path / "out"), *db])
+    assert exported.exit_code == 0, exported.output
+    assert (tmp_path / "out" / "tile" / "entries" / "000.p" / "5").is_file()
+
+
+def test_cli_verify_of_an_unreachable_url_fails_in_one_line() -> None:
+    signer = generate_signer("haven.example/log")
+    result = CliRunner().invoke(
+        cli, ["log", "verify", "--url", "http://127.0.0.1:9/log/", "--vkey", signer.vkey]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.startswith("--url: cannot read the log")
+    assert result.stderr.count("\n") == 1

@@ -5,7 +5,7 @@ work, next to the rows it writes::
 
     index = append(
         session,
-        SchedulingEvent.APPOINTMENT_BOOKED,   # a kind declared with haven.ledger.declare_kind
+        SchedulingEvent.APPOINTMENT_BOOKED,   # declared: haven.ledger.entries.declare_kind
         actor="staff:12",                     # who did it (an account id, "public", "system")
         time=clock.now(),                     # aware UTC
         purpose="booking",                    # optional
@@ -17,7 +17,9 @@ work, next to the rows it writes::
 ``append`` returns the entry's index. The entry commits with the caller's transaction or not at
 all. One sequencer serialises appends: a PostgreSQL transaction-scoped advisory lock (held until
 the caller commits), or SQLite's writer lock, which every Haven transaction takes at BEGIN.
-Indexes are therefore dense: committed entries are always exactly 0..n-1.
+Indexes are therefore dense: committed entries are always exactly 0..n-1. Append as the last
+write of an action: from the append until the commit, every other writer waits. Refused entries
+(undeclared kind or field, over 65,535 bytes) raise ``EntryRefused``, a 422.
 
 ``integrate`` then folds committed entries into the stored tiles in batches; the app runs it in a
 background thread woken after each commit that appended (``haven.ledger.service``).
