@@ -121,6 +121,7 @@ def test_signing_refuses_bad_text(text: str) -> None:
     "vkey",
     [
         "name+zzzzzzzz+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",
+        "example.com/foo+530d903+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  # 7 digits
         "example.com/foo+530d903b+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  # wrong ID
         "example.com/foo+530d903a+AukyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k",  # wrong type
         "example.com/foo+530d903a",
@@ -135,3 +136,8 @@ def test_skey_needs_its_prefix() -> None:
     skey = generate_signer("a").skey
     with pytest.raises(MalformedNote):
         Signer.from_skey(re.sub("^PRIVATE[+]KEY[+]", "", skey))
+
+
+def test_upper_case_key_ids_are_read_as_hex() -> None:
+    vkey = "example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+    assert Verifier.from_vkey(vkey).vkey == vkey.replace("530D903A", "530d903a")

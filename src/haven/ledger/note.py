@@ -31,7 +31,7 @@ MAX_SIGNATURES = 100  # the spec asks verifiers to accept at least 16
 MAX_NOTE_BYTES = 1 << 20
 _PRIVATE_PREFIX = "PRIVATE+KEY+"
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")
-_HEX_KEY_ID = re.compile(r"[0-9a-f]{8}")
+_HEX_KEY_ID = re.compile(r"[0-9a-fA-F]{8}")
 
 
 class MalformedNote(Invalid):
