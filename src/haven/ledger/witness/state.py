@@ -76,15 +76,17 @@ class WitnessState:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self.transaction():
-            pass
+        connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            connection.execute(_SCHEMA)
+        finally:
+            connection.close()
 
     @contextmanager
     def transaction(self) -> Iterator[StateTransaction]:
         """One ``BEGIN IMMEDIATE`` transaction, committed when the block ends without error."""
         connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         try:
-            connection.execute(_SCHEMA)
             connection.execute("BEGIN IMMEDIATE")
             try:
                 yield StateTransaction(connection)
