@@ -6,6 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from haven.ledger.note import (
     MalformedNote,
@@ -18,6 +20,7 @@ from haven.ledger.note import (
     sign_note,
 )
 
+SIGNER = generate_signer("property.example/log")
 VECTORS = (Path(__file__).resolve().parents[1] / "vectors" / "signed-note.md").read_text()
 
 
@@ -141,3 +144,21 @@ def test_skey_needs_its_prefix() -> None:
 def test_upper_case_key_ids_are_read_as_hex() -> None:
     vkey = "example.com/foo+530D903A+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
     assert Verifier.from_vkey(vkey).vkey == vkey.replace("530D903A", "530d903a")
+
+
+note_texts = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), min_codepoint=0x20) | st.just("\n"),
+    max_size=200,
+).map(lambda text: text + "\n")
+
+
+@given(note_texts, st.data())
+def test_any_text_round_trips_and_any_change_is_caught(text: str, data: st.DataObject) -> None:
+    signer = SIGNER
+    note = sign_note(text, [signer])
+    assert open_note(note.encode(), [signer.verifier]).text == text
+    position = data.draw(st.integers(min_value=0, max_value=len(text) - 1))
+    replacement = "x" if text[position] != "x" else "y"
+    changed = text[:position] + replacement + text[position + 1 :]
+    with pytest.raises((UnverifiedNote, MalformedNote)):
+        open_note(note.replace(text, changed, 1), [signer.verifier])
