@@ -271,3 +271,16 @@ def test_openapi_documents_the_booking_api(app_client: TestClient) -> None:
     request_schema = spec["components"]["schemas"]["BookingRequest"]
     assert request_schema["additionalProperties"] is False
     assert app_client.get("/docs").status_code == 200
+
+
+def test_the_calendar_file_is_offered_through_the_api(app_client: TestClient, desk: Desk) -> None:
+    booked = _book(app_client, desk)
+    token = _token(booked)
+    assert booked["calendar_url"] == f"http://127.0.0.1:8000{MANAGE}/{token}/calendar.ics"
+    response = app_client.get(f"{MANAGE}/{token}/calendar.ics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/calendar")
+    assert "DTSTART:20261201T140000Z" in response.text
+    assert booked["confirmation_code"] in response.text
+    assert "Ana" not in response.text
+    _assert_error(app_client.get(f"{MANAGE}/no-such-token/calendar.ics"), 404)

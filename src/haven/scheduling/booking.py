@@ -72,6 +72,7 @@ MANAGE_PAGE_PATH = "/manage/{token}"
 # The ledger actor for a person acting through their own manage link or booking.
 PUBLIC_ACTOR = "public"
 MANAGE_API_PATH = "/api/v1/appointments/manage/{token}"
+CALENDAR_API_PATH = MANAGE_API_PATH + "/calendar.ics"
 
 _RESPONSE_CONTEXT = "haven:appointment:idempotent-response:v1"
 # Confirmation codes are random; a clash with an existing one is rare but must not fail a booking.
@@ -153,6 +154,11 @@ class Booking:
 def manage_url(base_url: str, token: str) -> str:
     """The person's own page for the appointment."""
     return base_url.rstrip("/") + MANAGE_PAGE_PATH.format(token=token)
+
+
+def calendar_url(base_url: str, token: str) -> str:
+    """The appointment's iCalendar file (RFC 5545), served by the JSON API."""
+    return base_url.rstrip("/") + CALENDAR_API_PATH.format(token=token)
 
 
 def place_hold(
@@ -259,9 +265,7 @@ def appointment_view(
         person_ids=[appointment.person_id],
         context="manage-link",
     ).person(appointment.person_id)
-    return _view(
-        appointment, appointment.office, appointment.service, person, manage_url(base_url, token)
-    )
+    return _view(appointment, appointment.office, appointment.service, person, base_url, token)
 
 
 def reschedule_appointment(
@@ -379,7 +383,7 @@ def _book(
             created_at=now,
             updated_at=now,
         )
-        view = _view(appointment, office, service, person_data, manage_url(base_url, manage_token))
+        view = _view(appointment, office, service, person_data, base_url, manage_token)
         if key_hash is not None:
             document = {"request": fingerprint, "response": view.model_dump(mode="json")}
             appointment.idempotent_response = seal_for_person(
@@ -517,12 +521,14 @@ def _view(
     office: Office,
     service: Service,
     person: PersonData,
-    url: str,
+    base_url: str,
+    token: str,
 ) -> AppointmentView:
     zone = ZoneInfo(office.timezone)
     return AppointmentView(
         confirmation_code=appointment.confirmation_code,
-        manage_url=url,
+        manage_url=manage_url(base_url, token),
+        calendar_url=calendar_url(base_url, token),
         status=str(appointment.status),
         starts_at=appointment.starts_at,
         ends_at=appointment.ends_at,

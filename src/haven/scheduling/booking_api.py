@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Response
 
-from haven.scheduling import booking
+from haven.scheduling import booking, pages
 from haven.scheduling.schemas import (
     AppointmentView,
     BookingRequest,
@@ -140,3 +140,16 @@ def cancel_appointment(
     return booking.appointment_view(
         session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )
+
+
+router.add_api_route(
+    booking.CALENDAR_API_PATH.removeprefix(router.prefix),
+    pages.api_calendar,
+    methods=["GET"],
+    response_class=Response,
+    summary="Calendar file",
+    responses={
+        200: {"content": {"text/calendar": {}}, "description": "An RFC 5545 file."},
+        **_errors(404),
+    },
+)

@@ -197,6 +197,7 @@ class PersonView(BaseModel):
 class AppointmentView(BaseModel):
     confirmation_code: str = Field(description="Short code to read out over the phone.")
     manage_url: str = Field(description="Secret link to see, move or cancel the appointment.")
+    calendar_url: str = Field(description="The appointment as an iCalendar (.ics) file.")
     status: str
     starts_at: datetime = Field(description="UTC.")
     ends_at: datetime = Field(description="UTC.")
