@@ -6,9 +6,11 @@ import typer
 
 from haven.cli import bench as bench_commands
 from haven.cli import db as db_commands
+from haven.cli import keys as keys_commands
 from haven.cli import log as log_commands
 from haven.cli import witness as witness_commands
 from haven.cli.serve import serve
+from haven.cli.worker import worker
 
 app = typer.Typer(
     help="Haven: appointments for public-service field offices.", no_args_is_help=True
@@ -17,4 +19,6 @@ app.add_typer(db_commands.app, name="db")
 app.add_typer(bench_commands.app, name="bench")
 app.add_typer(log_commands.app, name="log")
 app.add_typer(witness_commands.app, name="witness")
+app.add_typer(keys_commands.app, name="keys")
+app.command()(worker)
 app.command()(serve)

@@ -50,10 +50,13 @@ class PersonData:
 def seal_person(session: Session, keyring: Keyring, clock: Clock, data: PersonData) -> PersonRecord:
     """Encrypt a person's data under a new data key and store it; returns the new record."""
     data_key = secrets.token_bytes(KEY_BYTES)
+    kek_id, (wrapped_data_key, wrapped_tag_key) = keyring.wrap_keys(
+        data_key, secrets.token_bytes(KEY_BYTES)
+    )
     record = PersonRecord(
-        kek_id=keyring.current_kek_id,
-        wrapped_data_key=keyring.wrap(data_key),
-        wrapped_tag_key=keyring.wrap(secrets.token_bytes(KEY_BYTES)),
+        kek_id=kek_id,
+        wrapped_data_key=wrapped_data_key,
+        wrapped_tag_key=wrapped_tag_key,
         ciphertext=_seal(data_key, json.dumps(asdict(data)).encode(), _PERSON_CONTEXT),
         contact_index=contact_index(keyring, data.contact_kind, data.contact),
         created_at=clock.now(),

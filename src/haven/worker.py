@@ -1,0 +1,97 @@
+"""`haven worker`: runs the jobs that are due, on the injected clock.
+
+A job is a name, how often it runs, and a function of the worker's context that returns how
+many things it did (never what they were: the worker's output is logged, and logs hold no
+personal data). Retention is the first job; other domains register theirs (reminders) with
+`register_job`. After each round the worker folds the ledger entries its jobs appended into the
+tree, as the web app's integrator does after a request.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from haven.clock import Clock
+from haven.config import Settings
+from haven.db import unit_of_work
+from haven.ledger.store import integrate
+from haven.vault.keys import Keyring
+from haven.vault.retention import run_retention
+
+log = logging.getLogger("haven.worker")
+
+
+@dataclass(frozen=True)
+class WorkerContext:
+    settings: Settings
+    clock: Clock
+    sessions: sessionmaker[Session]
+    keyring: Keyring
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    run: Callable[[WorkerContext], int]
+
+
+def _retention(context: WorkerContext) -> int:
+    return run_retention(
+        context.sessions,
+        context.keyring,
+        context.clock,
+        retention_days=context.settings.retention_days,
+    ).shredded
+
+
+_jobs: dict[str, Job] = {"retention": Job("retention", timedelta(hours=1), _retention)}
+
+
+def register_job(job: Job) -> None:
+    """Add a job the worker runs (another domain's, e.g. reminders); names are unique."""
+    if job.name in _jobs and _jobs[job.name] != job:
+        raise ValueError(f"a worker job named {job.name!r} is already registered")
+    _jobs[job.name] = job
+
+
+def jobs() -> list[Job]:
+    return list(_jobs.values())
+
+
+@dataclass
+class Worker:
+    """Remembers when each job last ran, so a round runs only those that are due."""
+
+    context: WorkerContext
+    last_run: dict[str, datetime] = field(default_factory=dict)
+
+    def due(self, now: datetime) -> list[Job]:
+        return [
+            job
+            for job in jobs()
+            if job.name not in self.last_run or now - self.last_run[job.name] >= job.every
+        ]
+
+    def run_round(self) -> dict[str, int]:
+        """Run every due job once; returns how many things each did."""
+        done: dict[str, int] = {}
+        for job in self.due(self.context.clock.now()):
+            done[job.name] = job.run(self.context)
+            self.last_run[job.name] = self.context.clock.now()
+            log.info("worker job %s did %d", job.name, done[job.name])
+        with unit_of_work(self.context.sessions) as session:
+            integrate(session)
+        return done
+
+    def run_until(self, stop: threading.Event, poll_seconds: float) -> None:
+        """Run rounds until `stop` is set, waiting `poll_seconds` between them."""
+        while not stop.is_set():
+            self.run_round()
+            stop.wait(poll_seconds)

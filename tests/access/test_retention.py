@@ -1,0 +1,175 @@
+"""Retention: keys destroyed N days after the last visit; afterwards every read path says the
+record is gone, no route or command returns the name, and the ledger still verifies."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
+
+from haven.cli.main import app as cli
+from haven.clock import ManualClock
+from haven.config import Settings
+from haven.db import unit_of_work
+from haven.ledger.keys import load_log_signer
+from haven.ledger.service import publish_checkpoint
+from haven.ledger.store import integrate
+from haven.ledger.verify import DatabaseLog, audit
+from haven.vault.errors import PersonGone
+from haven.vault.keys import Keyring, load_keyring
+from haven.vault.models import PersonRecord
+from haven.vault.reads import ReadPurpose, read_people
+from haven.vault.retention import RetentionEvent, run_retention
+from haven.worker import Worker, WorkerContext
+from tests import factories
+from tests.access.people_support import appointment, entries, raw_ledger
+from tests.conftest import TEST_NOW
+
+DAYS = 30
+
+
+@pytest.fixture
+def keyring(settings: Settings) -> Keyring:
+    # The app under test loads the same key files from settings.home.
+    return load_keyring(settings)
+
+
+def _arrange(
+    sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock
+) -> dict[str, object]:
+    """Past visitor (ended yesterday), returning visitor (also booked next month)."""
+    with unit_of_work(sessions) as session:
+        office = factories.office(session)
+        service = factories.service(session, office)
+        past, past_token = appointment(
+            session,
+            keyring,
+            clock,
+            office,
+            service,
+            TEST_NOW - timedelta(days=1),
+            name="Pat Canary",
+        )
+        appointment(
+            session,
+            keyring,
+            clock,
+            office,
+            service,
+            TEST_NOW - timedelta(days=2),
+            name="Ray Canary",
+        )
+        later, _ = appointment(
+            session,
+            keyring,
+            clock,
+            office,
+            service,
+            TEST_NOW + timedelta(days=35),
+            name="Ray Canary",
+        )
+        return {"past": past.person_id, "token": past_token, "kept": later.person_id}
+
+
+def test_keys_are_destroyed_only_after_the_retention_period(
+    sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock
+) -> None:
+    people = _arrange(sessions, keyring, clock)
+    clock.advance(timedelta(days=DAYS - 2))
+    assert run_retention(sessions, keyring, clock, retention_days=DAYS).shredded == 0
+    clock.advance(timedelta(days=2))
+    # Ray's second visit (a separate record here) ended 2 days ago too, so two are due.
+    assert run_retention(sessions, keyring, clock, retention_days=DAYS).shredded == 2
+    assert run_retention(sessions, keyring, clock, retention_days=DAYS).shredded == 0
+    with unit_of_work(sessions) as session:
+        past = session.get(PersonRecord, people["past"])
+        kept = session.get(PersonRecord, people["kept"])
+        assert past is not None
+        assert kept is not None
+        assert past.wrapped_data_key is None
+        assert past.wrapped_tag_key is None
+        assert past.contact_index == ""
+        assert past.shredded_at == clock.now()
+        assert kept.shredded_at is None
+        shredded = entries(session, RetentionEvent.PERSON_SHREDDED)
+        assert len(shredded) == 2
+        assert all(e["retention_days"] == DAYS and len(e["subject_tags"]) == 1 for e in shredded)
+        assert b"Canary" not in raw_ledger(session)
+        with pytest.raises(PersonGone):
+            read_people(
+                session,
+                keyring,
+                clock,
+                actor="public",
+                purpose=ReadPurpose.OWN_REQUEST,
+                person_ids=[people["past"]],
+            ).person(int(people["past"]))  # type: ignore[call-overload]
+
+
+def test_after_shredding_no_route_returns_the_name_and_the_ledger_verifies(
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    clock: ManualClock,
+    settings: Settings,
+    app_client: TestClient,
+) -> None:
+    people = _arrange(sessions, keyring, clock)
+    token = people["token"]
+    assert "Pat Canary" in app_client.get(f"/appointments/manage/{token}").text
+    clock.advance(timedelta(days=DAYS))
+    worker = Worker(
+        WorkerContext(
+            settings.model_copy(update={"retention_days": DAYS}), clock, sessions, keyring
+        )
+    )
+    assert worker.run_round() == {"retention": 2}
+    for path in (
+        f"/api/v1/appointments/manage/{token}",
+        f"/appointments/manage/{token}",
+        f"/appointments/manage/{token}/confirmation",
+        f"/appointments/manage/{token}/cancel",
+        f"/appointments/manage/{token}/calendar.ics",
+    ):
+        response = app_client.get(path)
+        assert "Canary" not in response.text, path
+        assert response.status_code in (410, 200), path
+    api = app_client.get(f"/api/v1/appointments/manage/{token}")
+    assert api.status_code == 410
+    assert api.json()["error"] == "gone"
+    page = app_client.get(f"/appointments/manage/{token}")
+    assert page.status_code == 410
+    assert "deleted on schedule" in page.text
+    signer = load_log_signer(settings)
+    with unit_of_work(sessions) as session:
+        integrate(session)
+        publish_checkpoint(session, signer, clock)
+    with unit_of_work(sessions) as session:
+        result = audit(DatabaseLog(session), signer.verifier)
+    assert result.ok, result.findings
+
+
+def test_haven_worker_once_runs_retention_from_the_command_line(
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    clock: ManualClock,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _arrange(sessions, keyring, clock)
+    monkeypatch.setenv("HAVEN_HOME", str(settings.home))
+    monkeypatch.setenv("HAVEN_DATABASE_URL", settings.resolved_database_url())
+    monkeypatch.setenv("HAVEN_RETENTION_DAYS", str(DAYS))
+    as_of = (TEST_NOW + timedelta(days=DAYS)).strftime("%Y-%m-%dT%H:%M:%S%z")
+    result = CliRunner().invoke(cli, ["worker", "--once", "--as-of", as_of])
+    assert result.exit_code == 0, result.output
+    assert "retention: 2" in result.output
+    assert "Canary" not in result.output
+    with unit_of_work(sessions) as session:
+        assert (
+            session.scalar(sa.select(sa.func.count()).where(PersonRecord.shredded_at.is_not(None)))
+            == 2
+        )
