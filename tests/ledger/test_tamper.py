@@ -31,6 +31,18 @@ def edit(session: Session) -> None:
     )
 
 
+def edit_in_sql(session: Session) -> None:
+    # By hand, as an insider would; on SQLite replace() even turns the blob into text.
+    if session.get_bind().dialect.name == "postgresql":
+        new_data = "convert_to(replace(convert_from(data, 'UTF8'), :old, :new), 'UTF8')"
+    else:
+        new_data = "replace(data, :old, :new)"
+    session.execute(
+        sa.text(f'UPDATE ledger_entries SET data = {new_data} WHERE "index" = 137'),
+        {"old": '"count":137', "new": '"count":999'},
+    )
+
+
 def delete(session: Session) -> None:
     session.execute(sa.delete(LogEntry).where(LogEntry.index == 137))
 
@@ -55,6 +67,7 @@ def insert(session: Session) -> None:
 
 TAMPERS: dict[str, tuple[Tamper, int]] = {
     "edit": (edit, 137),
+    "edit_in_sql": (edit_in_sql, 137),
     "delete": (delete, 137),
     "swap": (swap, 137),
     "truncate": (truncate, 550),
@@ -82,7 +95,7 @@ def test_verify_names_the_first_tampered_index(
     assert result.stderr.startswith(f"FAILED: first bad index {bad_index}\n")
 
 
-@pytest.mark.parametrize("name", ["edit", "delete", "truncate"])
+@pytest.mark.parametrize("name", ["edit", "edit_in_sql", "delete", "truncate"])
 def test_an_outside_auditor_finds_the_same_index_over_http(
     name: str,
     app_client: TestClient,

@@ -10,12 +10,26 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from haven.db import Base, TZDateTime
 
 # SQLite makes an INTEGER PRIMARY KEY the rowid (no second index); PostgreSQL needs 64 bits.
 LedgerIndex = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class EntryBytes(TypeDecorator[bytes]):
+    """An entry's bytes. SQLite lets a hand edit (``replace()`` on the blob) leave text in the
+    column; it is read back as its UTF-8 bytes so an audit hashes it and names the entry,
+    instead of failing on the type."""
+
+    impl = LargeBinary
+    cache_ok = True
+
+    def process_result_value(self, value: bytes | str | None, dialect: Dialect) -> bytes | None:
+        return value.encode("utf-8") if isinstance(value, str) else value
 
 
 class LogEntry(Base):
@@ -24,7 +38,7 @@ class LogEntry(Base):
     __tablename__ = "ledger_entries"
 
     index: Mapped[int] = mapped_column(LedgerIndex, primary_key=True, autoincrement=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(EntryBytes)
 
 
 class TreeTile(Base):
