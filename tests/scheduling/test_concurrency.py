@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import ManualClock
 from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.scheduling import booking
 from haven.scheduling.claiming import count_overlapping_claims
 from haven.scheduling.models import Appointment, Hold, SlotClaim
 from tests.conftest import TEST_NOW
@@ -25,6 +26,7 @@ from tests.scheduling.booking_support import (
     Outcome,
     arrange_desk,
     attempt_every_slot,
+    booking_request,
     new_keyring,
     process_client,
     tuesday,
@@ -151,3 +153,46 @@ def test_several_processes_racing_for_few_slots_never_double_book(
         assert process.exitcode == 0
     assert sorted(collected) == list(range(PROCESSES))
     _assert_no_double_booking(sessions, [o for outcomes in collected.values() for o in outcomes])
+
+
+def test_concurrent_retries_with_one_idempotency_key_book_once(
+    database_url: str, clock: ManualClock
+) -> None:
+    engine = make_engine(database_url, pool_size=THREADS, max_overflow=0)
+    try:
+        sessions = make_sessionmaker(engine)
+        desk = arrange_desk(sessions, counters=COUNTERS)
+        keyring = new_keyring()
+        request = booking_request(desk, SLOTS[0])
+        start = threading.Barrier(THREADS)
+        answers: dict[int, object] = {}
+
+        def submit(n: int) -> None:
+            start.wait()
+            try:
+                with unit_of_work(sessions) as session:
+                    result = booking.book_appointment(
+                        session,
+                        keyring=keyring,
+                        clock=clock,
+                        request=request,
+                        base_url="http://x",
+                        idempotency_key="double-click-4d2f",
+                    )
+                answers[n] = result.view
+            except Exception as exc:  # asserted below, by name
+                answers[n] = f"{type(exc).__name__}: {exc}"
+
+        threads = [threading.Thread(target=submit, args=(n,)) for n in range(THREADS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        first = answers[0]
+        assert not isinstance(first, str), first
+        assert all(answer == first for answer in answers.values()), set(map(str, answers.values()))
+        with unit_of_work(sessions) as session:
+            assert session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 1
+            assert session.scalar(sa.select(sa.func.count()).select_from(SlotClaim)) == 1
+    finally:
+        engine.dispose()
