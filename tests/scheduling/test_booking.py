@@ -62,6 +62,16 @@ def _book(
         )
 
 
+def _hold_nine_o_clock(
+    sessions: sessionmaker[Session], clock: ManualClock, desk: Desk
+) -> booking.PlacedHold:
+    request = HoldRequest(
+        office_id=desk.office_id, service_id=desk.service_id, starts_at=tuesday(9)
+    )
+    with unit_of_work(sessions) as session:
+        return booking.place_hold(session, clock=clock, request=request, hold_for=HOLD_FOR)
+
+
 def _token(result: booking.Booking) -> str:
     return result.view.manage_url.rsplit("/", 1)[1]
 
@@ -226,14 +236,10 @@ def test_a_retried_request_books_once_and_answers_the_same(
 def test_a_hold_is_exclusive_and_converts_into_the_booking(
     sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock, desk: Desk
 ) -> None:
-    hold_request = HoldRequest(
-        office_id=desk.office_id, service_id=desk.service_id, starts_at=tuesday(9)
-    )
-    with unit_of_work(sessions) as session:
-        placed = booking.place_hold(session, clock=clock, request=hold_request, hold_for=HOLD_FOR)
+    placed = _hold_nine_o_clock(sessions, clock, desk)
     assert placed.hold.expires_at == clock.now() + HOLD_FOR
-    with pytest.raises(booking.SlotTaken), unit_of_work(sessions) as session:
-        booking.place_hold(session, clock=clock, request=hold_request, hold_for=HOLD_FOR)
+    with pytest.raises(booking.SlotTaken):
+        _hold_nine_o_clock(sessions, clock, desk)
     with pytest.raises(booking.SlotTaken):
         _book(sessions, keyring, clock, desk, 9, name="Not The Holder")
     result = _book(sessions, keyring, clock, desk, 9, hold_token=placed.token)
@@ -250,11 +256,7 @@ def test_a_hold_is_exclusive_and_converts_into_the_booking(
 def test_a_hold_does_not_book_another_slot(
     sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock, desk: Desk
 ) -> None:
-    hold_request = HoldRequest(
-        office_id=desk.office_id, service_id=desk.service_id, starts_at=tuesday(9)
-    )
-    with unit_of_work(sessions) as session:
-        placed = booking.place_hold(session, clock=clock, request=hold_request, hold_for=HOLD_FOR)
+    placed = _hold_nine_o_clock(sessions, clock, desk)
     with pytest.raises(booking.HoldDoesNotMatch):
         _book(sessions, keyring, clock, desk, 9, 30, hold_token=placed.token)
 
@@ -262,11 +264,7 @@ def test_a_hold_does_not_book_another_slot(
 def test_an_expired_hold_frees_the_slot_for_others(
     sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock, desk: Desk
 ) -> None:
-    hold_request = HoldRequest(
-        office_id=desk.office_id, service_id=desk.service_id, starts_at=tuesday(9)
-    )
-    with unit_of_work(sessions) as session:
-        placed = booking.place_hold(session, clock=clock, request=hold_request, hold_for=HOLD_FOR)
+    placed = _hold_nine_o_clock(sessions, clock, desk)
     clock.advance(HOLD_FOR - timedelta(seconds=1))
     with pytest.raises(booking.SlotTaken):
         _book(sessions, keyring, clock, desk, 9, name="Too Early")

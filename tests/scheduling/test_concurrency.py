@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -20,6 +22,7 @@ from haven.db import make_engine, make_sessionmaker, unit_of_work
 from haven.scheduling import booking
 from haven.scheduling.claiming import count_overlapping_claims
 from haven.scheduling.models import Appointment, Hold, SlotClaim
+from haven.vault.keys import Keyring
 from tests.conftest import TEST_NOW
 from tests.scheduling.booking_support import (
     Desk,
@@ -90,6 +93,32 @@ def test_the_database_itself_refuses_overlapping_claims(sessions: sessionmaker[S
         assert count_overlapping_claims(session) == 0
 
 
+@contextmanager
+def _racing_desk(database_url: str) -> Iterator[tuple[sessionmaker[Session], Desk, Keyring]]:
+    """A desk of COUNTERS counters on an engine with a connection for every thread."""
+    engine = make_engine(database_url, pool_size=THREADS, max_overflow=0)
+    try:
+        sessions = make_sessionmaker(engine)
+        yield sessions, arrange_desk(sessions, counters=COUNTERS), new_keyring()
+    finally:
+        engine.dispose()
+
+
+def _run_together(client: Callable[[int], None]) -> None:
+    """THREADS threads run `client(n)`, all released at once."""
+    start = threading.Barrier(THREADS)
+
+    def run(n: int) -> None:
+        start.wait()
+        client(n)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 def _assert_no_double_booking(sessions: sessionmaker[Session], outcomes: list[Outcome]) -> None:
     errors = [why for kind, why in outcomes if kind == "error"]
     assert errors == []
@@ -106,27 +135,15 @@ def _assert_no_double_booking(sessions: sessionmaker[Session], outcomes: list[Ou
 def test_many_threads_racing_for_few_slots_never_double_book(
     database_url: str, clock: ManualClock
 ) -> None:
-    engine = make_engine(database_url, pool_size=THREADS, max_overflow=0)
-    try:
-        sessions = make_sessionmaker(engine)
-        desk = arrange_desk(sessions, counters=COUNTERS)
-        keyring = new_keyring()
-        start = threading.Barrier(THREADS)
-        results: dict[int, list[Outcome]] = {}
+    results: dict[int, list[Outcome]] = {}
+    with _racing_desk(database_url) as (sessions, desk, keyring):
 
         def client(n: int) -> None:
-            start.wait()
             results[n] = attempt_every_slot(sessions, keyring, clock, desk, SLOTS, n)
 
-        threads = [threading.Thread(target=client, args=(n,)) for n in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _run_together(client)
         assert sorted(results) == list(range(THREADS))
         _assert_no_double_booking(sessions, [o for outcomes in results.values() for o in outcomes])
-    finally:
-        engine.dispose()
 
 
 def test_several_processes_racing_for_few_slots_never_double_book(
@@ -158,17 +175,11 @@ def test_several_processes_racing_for_few_slots_never_double_book(
 def test_concurrent_retries_with_one_idempotency_key_book_once(
     database_url: str, clock: ManualClock
 ) -> None:
-    engine = make_engine(database_url, pool_size=THREADS, max_overflow=0)
-    try:
-        sessions = make_sessionmaker(engine)
-        desk = arrange_desk(sessions, counters=COUNTERS)
-        keyring = new_keyring()
+    answers: dict[int, object] = {}
+    with _racing_desk(database_url) as (sessions, desk, keyring):
         request = booking_request(desk, SLOTS[0])
-        start = threading.Barrier(THREADS)
-        answers: dict[int, object] = {}
 
         def submit(n: int) -> None:
-            start.wait()
             try:
                 with unit_of_work(sessions) as session:
                     result = booking.book_appointment(
@@ -183,16 +194,10 @@ def test_concurrent_retries_with_one_idempotency_key_book_once(
             except Exception as exc:  # asserted below, by name
                 answers[n] = f"{type(exc).__name__}: {exc}"
 
-        threads = [threading.Thread(target=submit, args=(n,)) for n in range(THREADS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        _run_together(submit)
         first = answers[0]
         assert not isinstance(first, str), first
         assert all(answer == first for answer in answers.values()), set(map(str, answers.values()))
         with unit_of_work(sessions) as session:
             assert session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 1
             assert session.scalar(sa.select(sa.func.count()).select_from(SlotClaim)) == 1
-    finally:
-        engine.dispose()
