@@ -9,6 +9,7 @@ from haven.cli import db as db_commands
 from haven.cli import keys as keys_commands
 from haven.cli import log as log_commands
 from haven.cli import witness as witness_commands
+from haven.cli.demo import demo
 from haven.cli.serve import serve
 from haven.cli.worker import worker
 
@@ -22,3 +23,4 @@ app.add_typer(witness_commands.app, name="witness")
 app.add_typer(keys_commands.app, name="keys")
 app.command()(worker)
 app.command()(serve)
+app.command()(demo)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 
@@ -22,3 +22,22 @@ def local_instant(wall: datetime, zone: ZoneInfo) -> datetime | None:
 def local_wall(instant: datetime, zone: ZoneInfo) -> datetime:
     """The naive office-local wall time of an aware instant."""
     return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def next_offset_change(zone: ZoneInfo, after: datetime, within_days: int = 400) -> datetime | None:
+    """The first instant after `after` at which the zone's UTC offset changes (a DST change),
+    to the minute; None when there is none within `within_days`."""
+    start = after.astimezone(UTC)
+    offset = start.astimezone(zone).utcoffset()
+    day = timedelta(days=1)
+    for n in range(within_days):
+        if (start + (n + 1) * day).astimezone(zone).utcoffset() != offset:
+            low, high = start + n * day, start + (n + 1) * day
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                if middle.astimezone(zone).utcoffset() == offset:
+                    low = middle
+                else:
+                    high = middle
+            return high.replace(second=0, microsecond=0)
+    return None

@@ -1,0 +1,93 @@
+"""`haven demo`: prepare (or reuse) the demo database, say what is in it, then serve."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import typer
+
+from haven import migrate
+from haven.access.models import RoleAssignment, StaffAccount
+from haven.cli.serve import run_server
+from haven.clock import SystemClock
+from haven.config import Settings
+from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.scheduling.demo import DemoSummary, seed_demo
+from haven.vault.keys import load_keyring
+
+_TICK = timedelta(microseconds=1)
+
+
+def demo(
+    port: int = typer.Option(8000, help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Only prepare the demo data."),
+) -> None:
+    """Create or reuse the demo database (three offices, a few weeks of bookings) and serve it."""
+    settings = Settings()
+    if "base_url" not in settings.model_fields_set:
+        settings = settings.model_copy(update={"base_url": f"http://{host}:{port}"})
+    settings.ensure_home()
+    url = settings.resolved_database_url()
+    migrate.upgrade(url)
+    engine = make_engine(url)
+    try:
+        sessions = make_sessionmaker(engine)
+        with unit_of_work(sessions) as session:
+            summary = seed_demo(
+                session,
+                clock=SystemClock(),
+                keyring=load_keyring(settings),
+                base_url=settings.base_url,
+            )
+            accounts = _staff_accounts(session)
+    finally:
+        engine.dispose()
+    typer.echo(_describe(summary, sa.make_url(url).render_as_string(hide_password=True)))
+    typer.echo(_describe_accounts(accounts))
+    if no_serve:
+        return
+    typer.echo(f"serving at {settings.base_url}/  (Ctrl+C stops)")
+    run_server(settings, host, port)
+
+
+def _describe(summary: DemoSummary, database: str) -> str:
+    verb = "created" if summary.created else "reused (already seeded)"
+    lines = [f"demo database {verb}: {database}", "offices:"]
+    lines += [f"  {i:>3}  {name} ({zone})" for i, name, zone in summary.offices]
+    lines.append(f"appointments: {summary.appointments} (invented people only)")
+    if summary.dst is not None:
+        note = summary.dst
+        zone = ZoneInfo(note.timezone)
+        after = note.change_at.astimezone(zone)
+        before = (note.change_at - _TICK).astimezone(zone)
+        lines.append(
+            f"DST: {note.office} ({note.timezone}) changes its clocks on {after:%Y-%m-%d}: "
+            f"{before.replace(tzinfo=None) + _TICK:%H:%M} {before:%Z} becomes "
+            f"{after:%H:%M %Z} ({note.change_at:%H:%M} UTC); its "
+            f"services book up to {note.max_days_ahead} days ahead and "
+            f"{note.appointments_after} demo appointments lie past the change, at the same "
+            "wall-clock times as before it"
+        )
+    return "\n".join(lines)
+
+
+def _staff_accounts(session: sa.orm.Session) -> list[str]:
+    rows = session.execute(
+        sa.select(StaffAccount.username, RoleAssignment.role)
+        .outerjoin(RoleAssignment, RoleAssignment.account_id == StaffAccount.id)
+        .where(StaffAccount.disabled.is_(False))
+        .order_by(StaffAccount.username, RoleAssignment.role)
+    ).all()
+    roles: dict[str, list[str]] = {}
+    for username, role in rows:
+        roles.setdefault(username, []).extend([role] if role else [])
+    return [f"{name} ({', '.join(sorted(set(r))) or 'no role'})" for name, r in roles.items()]
+
+
+def _describe_accounts(accounts: list[str]) -> str:
+    if not accounts:
+        return "demo accounts: none yet (staff sign-in arrives with a later issue)"
+    return "demo accounts: " + "; ".join(accounts)
