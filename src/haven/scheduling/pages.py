@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
@@ -680,18 +679,6 @@ def calendar(token: str, session: SessionDep, clock: ClockDep, state: StateDep) 
 
 
 def api_calendar(token: str, session: SessionDep, clock: ClockDep, state: StateDep) -> Response:
-    """The appointment as an iCalendar (RFC 5545) file."""
+    """The appointment as an iCalendar (RFC 5545) file (booking_api serves it under /api/v1,
+    where errors are JSON)."""
     return calendar_response(session, clock, state.settings.base_url, token)
-
-
-# The API twin answers errors as JSON like the rest of /api/v1, so it skips PageRoute.
-router.add_api_route(
-    "/api/v1/appointments/manage/{token}/calendar.ics",
-    api_calendar,
-    methods=["GET"],
-    include_in_schema=True,
-    tags=["booking"],
-    route_class_override=APIRoute,
-    response_class=Response,
-    responses={200: {"content": {"text/calendar": {}}}, 404: {"description": "No such link."}},
-)
