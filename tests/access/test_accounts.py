@@ -151,12 +151,15 @@ def test_the_database_refuses_an_office_role_without_an_office(
     sessions: sessionmaker[Session], clock: ManualClock, keyring: Keyring, policy: AccessPolicy
 ) -> None:
     staff = add_staff(sessions, clock, keyring, policy, "audrey", grant(Role.AUDITOR))
-    with pytest.raises(sa.exc.IntegrityError), unit_of_work(sessions) as session:
-        session.add(RoleAssignment(account_id=staff.account_id, role="clerk", office_id=None))
-        session.flush()
-    with pytest.raises(sa.exc.IntegrityError), unit_of_work(sessions) as session:
-        session.add(RoleAssignment(account_id=staff.account_id, role="wizard", office_id=None))
-        session.flush()
+    with pytest.raises(sa.exc.IntegrityError):
+        _insert_assignment(sessions, staff.account_id, "clerk")
+    with pytest.raises(sa.exc.IntegrityError):
+        _insert_assignment(sessions, staff.account_id, "wizard")
+
+
+def _insert_assignment(sessions: sessionmaker[Session], account_id: int, role: str) -> None:
+    with unit_of_work(sessions) as session:
+        session.add(RoleAssignment(account_id=account_id, role=role, office_id=None))
 
 
 def test_set_roles_replaces_them_records_before_and_after_and_enrols_when_needed(

@@ -96,7 +96,7 @@ def principal_for_token(
     ).first()
     if row is None:
         return None
-    staff_session, account = row.tuple()
+    staff_session, account = row
     if (
         staff_session.second_factor_pending
         or account.disabled

@@ -153,7 +153,11 @@ def set_roles(
     if _needs_second_factor(checked) and not second_factor.is_enrolled(account):
         enrolment = second_factor.enrol(account, keyring)
         _revoke_sessions(session, clock, account.id)
-    account.role_assignments = [_assignment(grant) for grant in checked]
+    # Old rows go before new ones are added: an unchanged grant is deleted and inserted
+    # again, and the unique constraint must never see both at once.
+    account.role_assignments.clear()
+    session.flush()
+    account.role_assignments.extend(_assignment(grant) for grant in checked)
     account.updated_at = clock.now()
     session.flush()
     append(

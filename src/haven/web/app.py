@@ -10,6 +10,10 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from haven import __version__
+from haven.access import api as access_api
+from haven.access import pages as access_pages
+from haven.access.deps import ACCESS_POLICY
+from haven.access.sessions import AccessPolicy
 from haven.clock import Clock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
@@ -44,6 +48,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         keyring=load_keyring(settings),
     )
 
+    # Built here so a bad staff setting (argon2 cost below the floor) stops the start.
+    state.extras[ACCESS_POLICY] = AccessPolicy.from_settings(settings)
+
     integrator = build_integrator(settings, state.clock, state.sessions)
     state.extras[ledger_api.LEDGER] = integrator
 
@@ -67,5 +74,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(booking_api.router)
     app.include_router(ledger_api.router)
     app.include_router(scheduling_pages.router)
+    app.include_router(access_api.router)
+    app.include_router(access_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

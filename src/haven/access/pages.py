@@ -1,0 +1,584 @@
+"""Staff pages: sign-in (password, then a TOTP code where needed), sign-out, the staff home,
+and the admin's accounts and offices pages (staff data only, never personal data).
+
+Every staff page uses StaffPageRoute: without a live session the browser is sent to the
+sign-in page (and back afterwards); other errors become a staff error page with their 4xx
+status. Every form carries the CSRF token of haven.web.csrf, checked before anything is read.
+Pages are never cached (Cache-Control: no-store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Annotated, Any
+from urllib.parse import quote
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
+
+from haven.access import service, sign_in
+from haven.access.deps import AccessPolicyDep, CurrentStaff, OptionalStaff, require_role
+from haven.access.errors import InvalidAccount, NotSignedIn, UsernameTaken
+from haven.access.events import FailureReason
+from haven.access.models import OFFICE_ROLES, Role, RoleAssignment
+from haven.access.principal import StaffPrincipal
+from haven.access.second_factor import Enrolment
+from haven.access.service import RoleGrant
+from haven.access.sign_in import SignInOutcome, SignInStatus
+from haven.clock import Clock
+from haven.errors import HavenError
+from haven.scheduling.models import Office
+from haven.vault.keys import Keyring
+from haven.web import csrf
+from haven.web.deps import ClockDep, KeyringDep, SessionDep
+from haven.web.templating import render
+
+SIGN_IN_PATH = "/staff/sign-in"
+CODE_PATH = "/staff/sign-in/code"
+HOME_PATH = "/staff/"
+ROLE_NAMES = {
+    Role.CLERK: "Clerk",
+    Role.MANAGER: "Manager",
+    Role.PRIVACY_OFFICER: "Privacy officer",
+    Role.COUNSEL: "Counsel",
+    Role.AUDITOR: "Auditor",
+    Role.ADMIN: "Administrator",
+}
+
+AdminDep = Annotated[StaffPrincipal, Depends(require_role(Role.ADMIN))]
+
+
+class StaffPageRoute(APIRoute):
+    """A staff page: NotSignedIn sends the browser to sign in; other errors get a staff page."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def staff_page_handler(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except NotSignedIn:
+                return see_other(f"{SIGN_IN_PATH}?next={quote(_local_path(request), safe='/')}")
+            except HavenError as exc:
+                return staff_error_page(request, exc.status_code, exc.message)
+            except RequestValidationError:
+                return staff_error_page(request, 422, "this address is not one Haven knows")
+
+        return staff_page_handler
+
+
+router = APIRouter(include_in_schema=False, route_class=StaffPageRoute)
+
+
+def staff_page(
+    request: Request,
+    keyring: Keyring,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    principal: StaffPrincipal | None = None,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """Render a staff page with the CSRF token for its forms; never stored by caches."""
+    guard = csrf.CsrfGuard(request, keyring)
+    response = render(
+        request,
+        template,
+        {**context, "csrf_token": guard.token, "staff": principal, "role_names": ROLE_NAMES},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store", **(headers or {})},
+    )
+    guard.set_cookie(response)
+    return response
+
+
+def staff_error_page(request: Request, status_code: int, message: str) -> Response:
+    """A staff page that says what went wrong; it carries no form, so it needs no CSRF token."""
+    return render(
+        request,
+        "staff/staff_error.html",
+        {"status_code": status_code, "message": message, "staff": None, "role_names": ROLE_NAMES},
+        status_code=status_code,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def checked_form(request: Request, keyring: Keyring) -> FormData:
+    """The posted form, once its CSRF token checks out (CsrfRefused, a 403, otherwise)."""
+    form = await request.form()
+    csrf.verify(request, form, keyring)
+    return form
+
+
+def see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def safe_next(value: str | None) -> str:
+    """Where to go after signing in: a staff path on this site, never anywhere else."""
+    if value and value.startswith(HOME_PATH) and not value.startswith("//") and "\\" not in value:
+        return value
+    return HOME_PATH
+
+
+def _local_path(request: Request) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
+def _text(form: FormData, name: str) -> str:
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+# --- sign in, the code step, sign out -------------------------------------------------------
+
+
+@router.get(SIGN_IN_PATH)
+def sign_in_page(
+    request: Request, keyring: KeyringDep, staff: OptionalStaff, next: str | None = None
+) -> Response:
+    if staff is not None:
+        return see_other(safe_next(next))
+    return staff_page(request, keyring, "staff/sign_in.html", _sign_in_context(next))
+
+
+@router.post(SIGN_IN_PATH)
+async def sign_in_submit(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    policy: AccessPolicyDep,
+) -> Response:
+    form = await checked_form(request, keyring)
+    target = safe_next(_text(form, "next"))
+    outcome = sign_in.sign_in(
+        session, clock, policy, username=_text(form, "username"), password=_text(form, "password")
+    )
+    if outcome.status is SignInStatus.CODE_NEEDED and outcome.token is not None:
+        response = see_other(f"{CODE_PATH}?next={quote(target, safe='/')}")
+        policy.set_pending_cookie(response, outcome.token)
+        return response
+    if outcome.status is SignInStatus.SIGNED_IN and outcome.token is not None:
+        response = see_other(target)
+        policy.set_session_cookie(response, outcome.token)
+        return response
+    context = {**_sign_in_context(target), "username": _text(form, "username")}
+    return _refused_page(request, keyring, clock, "staff/sign_in.html", context, outcome)
+
+
+@router.get(CODE_PATH)
+def code_page(
+    request: Request, keyring: KeyringDep, policy: AccessPolicyDep, next: str | None = None
+) -> Response:
+    if policy.pending_token(request) is None:
+        return see_other(SIGN_IN_PATH)
+    return staff_page(request, keyring, "staff/sign_in_code.html", _sign_in_context(next))
+
+
+@router.post(CODE_PATH)
+async def code_submit(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    policy: AccessPolicyDep,
+) -> Response:
+    form = await checked_form(request, keyring)
+    target = safe_next(_text(form, "next"))
+    outcome = sign_in.verify_code(
+        session,
+        clock,
+        keyring,
+        policy,
+        pending_token=policy.pending_token(request),
+        code=_text(form, "code"),
+    )
+    if outcome.status is SignInStatus.SIGNED_IN and outcome.token is not None:
+        response = see_other(target)
+        policy.set_session_cookie(response, outcome.token)
+        return response
+    if outcome.status is SignInStatus.START_AGAIN:
+        response = see_other(SIGN_IN_PATH)
+        policy.clear_pending_cookie(response)
+        return response
+    return _refused_page(
+        request, keyring, clock, "staff/sign_in_code.html", _sign_in_context(target), outcome
+    )
+
+
+@router.post("/staff/sign-out")
+async def sign_out(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    policy: AccessPolicyDep,
+    staff: OptionalStaff,
+) -> Response:
+    await checked_form(request, keyring)
+    if staff is not None:
+        sign_in.sign_out(session, clock, staff)
+    response = see_other(f"{SIGN_IN_PATH}?signed_out=1")
+    policy.clear_session_cookie(response)
+    return response
+
+
+@router.post("/staff/sign-out-everywhere")
+async def sign_out_everywhere(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    policy: AccessPolicyDep,
+    staff: CurrentStaff,
+) -> Response:
+    await checked_form(request, keyring)
+    sign_in.sign_out_everywhere(session, clock, staff)
+    response = see_other(f"{SIGN_IN_PATH}?signed_out=1")
+    policy.clear_session_cookie(response)
+    return response
+
+
+def _sign_in_context(next_path: str | None) -> dict[str, Any]:
+    return {"next": safe_next(next_path), "username": "", "error": None}
+
+
+def _refused_page(
+    request: Request,
+    keyring: Keyring,
+    clock: Clock,
+    template: str,
+    context: Mapping[str, Any],
+    outcome: SignInOutcome,
+) -> Response:
+    if outcome.status is SignInStatus.WAIT and outcome.retry_at is not None:
+        seconds = max(1, int((outcome.retry_at - clock.now()).total_seconds() + 0.999))
+        return staff_page(
+            request,
+            keyring,
+            template,
+            {**context, "error": _wait_message(seconds)},
+            status_code=429,
+            headers={"Retry-After": str(seconds)},
+        )
+    error = _refusal_message(outcome)
+    status = 403 if outcome.reason is FailureReason.NO_SECOND_FACTOR else 401
+    return staff_page(request, keyring, template, {**context, "error": error}, status_code=status)
+
+
+def _wait_message(seconds: int) -> str:
+    if seconds < 120:
+        return f"Too many attempts went wrong. Please wait {seconds} seconds and try again."
+    return (
+        f"Too many attempts went wrong. Please wait {seconds // 60 + 1} minutes and try again, "
+        "or ask an administrator to unlock your account."
+    )
+
+
+def _refusal_message(outcome: SignInOutcome) -> str:
+    reason = outcome.reason
+    if reason is FailureReason.WRONG_CODE:
+        return "That code is not right. Enter the 6 digits your authenticator app shows now."
+    if reason is FailureReason.NO_SECOND_FACTOR:
+        return (
+            "Your account needs a sign-in code, but none is set up. "
+            "Ask an administrator to set one up."
+        )
+    return "The username or password is not right."
+
+
+# --- staff home ---------------------------------------------------------------------------
+
+
+@router.get(HOME_PATH)
+def staff_home(
+    request: Request,
+    session: SessionDep,
+    keyring: KeyringDep,
+    staff: CurrentStaff,
+) -> Response:
+    names = _office_names(session, staff.offices_for(*OFFICE_ROLES))
+    context = {"office_names": names, "signed_out": False}
+    return staff_page(request, keyring, "staff/staff_home.html", context, principal=staff)
+
+
+# --- admin: accounts and offices ----------------------------------------------------------
+
+
+@router.get("/staff/admin/accounts")
+def accounts_page(
+    request: Request, session: SessionDep, clock: ClockDep, keyring: KeyringDep, staff: AdminDep
+) -> Response:
+    context = {
+        "accounts": service.list_accounts(session, clock),
+        "office_names": _office_names(session, None),
+    }
+    return staff_page(request, keyring, "staff/staff_accounts.html", context, principal=staff)
+
+
+@router.get("/staff/admin/accounts/new")
+def new_account_page(
+    request: Request, session: SessionDep, keyring: KeyringDep, staff: AdminDep
+) -> Response:
+    return _new_account_form(request, session, keyring, staff, {}, None)
+
+
+@router.post("/staff/admin/accounts")
+async def create_account(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    policy: AccessPolicyDep,
+    staff: AdminDep,
+) -> Response:
+    form = await checked_form(request, keyring)
+    values = {name: _text(form, name) for name in ("username", "display_name")}
+    try:
+        with session.begin_nested():
+            created = service.create_account(
+                session,
+                clock,
+                keyring,
+                policy.password_cost,
+                actor=staff.actor,
+                username=values["username"],
+                display_name=values["display_name"],
+                password=_text(form, "password"),
+                grants=parse_grants(form.getlist("grant")),
+                with_second_factor=_text(form, "second_factor") == "yes",
+            )
+    except (InvalidAccount, UsernameTaken) as exc:
+        return _new_account_form(request, session, keyring, staff, values, exc)
+    return _enrolment_page(
+        request, session, clock, keyring, staff, created.account_id, created.enrolment
+    )
+
+
+@router.get("/staff/admin/accounts/{account_id}")
+def account_page(
+    request: Request,
+    account_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    staff: AdminDep,
+) -> Response:
+    return _account_page(request, session, clock, keyring, staff, account_id)
+
+
+@router.post("/staff/admin/accounts/{account_id}/roles")
+async def change_roles(
+    request: Request,
+    account_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    staff: AdminDep,
+) -> Response:
+    form = await checked_form(request, keyring)
+    try:
+        with session.begin_nested():
+            enrolment = service.set_roles(
+                session,
+                clock,
+                keyring,
+                actor=staff.actor,
+                account_id=account_id,
+                grants=parse_grants(form.getlist("grant")),
+            )
+    except InvalidAccount as exc:
+        return _account_page(request, session, clock, keyring, staff, account_id, error=exc)
+    if enrolment is not None:
+        return _enrolment_page(request, session, clock, keyring, staff, account_id, enrolment)
+    return see_other(f"/staff/admin/accounts/{account_id}?changed=roles")
+
+
+def _account_action(
+    action: Callable[[Session, Clock, str, int], object], done: str
+) -> Callable[..., Coroutine[Any, Any, Response]]:
+    """A POST route for an account action that takes only the account (disable, unlock...)."""
+
+    async def route(
+        request: Request,
+        account_id: int,
+        session: SessionDep,
+        clock: ClockDep,
+        keyring: KeyringDep,
+        staff: AdminDep,
+    ) -> Response:
+        await checked_form(request, keyring)
+        action(session, clock, staff.actor, account_id)
+        return see_other(f"/staff/admin/accounts/{account_id}?changed={done}")
+
+    return route
+
+
+router.post("/staff/admin/accounts/{account_id}/disable", name="disable_account")(
+    _account_action(
+        lambda s, c, actor, a: service.disable_account(s, c, actor=actor, account_id=a),
+        "disabled",
+    )
+)
+router.post("/staff/admin/accounts/{account_id}/enable", name="enable_account")(
+    _account_action(
+        lambda s, c, actor, a: service.enable_account(s, c, actor=actor, account_id=a),
+        "enabled",
+    )
+)
+router.post("/staff/admin/accounts/{account_id}/unlock", name="unlock_account")(
+    _account_action(
+        lambda s, c, actor, a: service.unlock_account(s, c, actor=actor, account_id=a),
+        "unlocked",
+    )
+)
+
+
+@router.post("/staff/admin/accounts/{account_id}/second-factor")
+async def reset_second_factor(
+    request: Request,
+    account_id: int,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    staff: AdminDep,
+) -> Response:
+    await checked_form(request, keyring)
+    enrolment = service.reset_second_factor(
+        session, clock, keyring, actor=staff.actor, account_id=account_id
+    )
+    return _enrolment_page(request, session, clock, keyring, staff, account_id, enrolment)
+
+
+@router.get("/staff/admin/offices")
+def offices_page(
+    request: Request, session: SessionDep, keyring: KeyringDep, staff: AdminDep
+) -> Response:
+    staff_count = sa.func.count(sa.distinct(RoleAssignment.account_id))
+    staff_counts = {
+        office_id: count
+        for office_id, count in session.execute(
+            sa.select(RoleAssignment.office_id, staff_count)
+            .where(RoleAssignment.office_id.is_not(None))
+            .group_by(RoleAssignment.office_id)
+        )
+    }
+    offices = session.scalars(sa.select(Office).order_by(Office.name)).all()
+    context = {"offices": offices, "staff_counts": staff_counts}
+    return staff_page(request, keyring, "staff/staff_offices.html", context, principal=staff)
+
+
+# --- helpers for the admin pages ------------------------------------------------------------
+
+
+def parse_grants(values: Sequence[object]) -> list[RoleGrant]:
+    """Form values "role" or "role:office id" as grants; InvalidAccount names a bad one."""
+    grants = []
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        role_name, _, office = value.partition(":")
+        try:
+            role = Role(role_name)
+            office_id = int(office) if office else None
+        except ValueError:
+            raise InvalidAccount(
+                "one of the chosen roles is not one Haven knows", field="roles"
+            ) from None
+        grants.append(RoleGrant(role=role, office_id=office_id))
+    return grants
+
+
+def _office_names(session: Session, office_ids: frozenset[int] | None) -> dict[int, str]:
+    query = sa.select(Office.id, Office.name).order_by(Office.name)
+    if office_ids is not None:
+        query = query.where(Office.id.in_(office_ids))
+    return {office_id: name for office_id, name in session.execute(query)}
+
+
+def _new_account_form(
+    request: Request,
+    session: Session,
+    keyring: Keyring,
+    staff: StaffPrincipal,
+    values: Mapping[str, str],
+    error: HavenError | None,
+) -> Response:
+    context = {
+        "values": {"username": "", "display_name": "", **values},
+        "errors": _errors(error),
+        "office_names": _office_names(session, None),
+        "office_roles": sorted(OFFICE_ROLES),
+        "deployment_roles": [role for role in Role if role not in OFFICE_ROLES],
+    }
+    status = error.status_code if error is not None else 200
+    return staff_page(
+        request,
+        keyring,
+        "staff/staff_account_new.html",
+        context,
+        principal=staff,
+        status_code=status,
+    )
+
+
+def _account_page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    keyring: Keyring,
+    staff: StaffPrincipal,
+    account_id: int,
+    *,
+    error: HavenError | None = None,
+) -> Response:
+    account = service.account_summary(session, clock, account_id)
+    context = {
+        "account": account,
+        "granted": {
+            f"{g.role}:{g.office_id}" if g.office_id else str(g.role) for g in account.grants
+        },
+        "errors": _errors(error),
+        "office_names": _office_names(session, None),
+        "office_roles": sorted(OFFICE_ROLES),
+        "deployment_roles": [role for role in Role if role not in OFFICE_ROLES],
+        "changed": request.query_params.get("changed"),
+        "is_self": account.id == staff.account_id,
+    }
+    status = error.status_code if error is not None else 200
+    template = "staff/staff_account.html"
+    return staff_page(request, keyring, template, context, principal=staff, status_code=status)
+
+
+def _enrolment_page(
+    request: Request,
+    session: Session,
+    clock: Clock,
+    keyring: Keyring,
+    staff: StaffPrincipal,
+    account_id: int,
+    enrolment: Enrolment | None,
+) -> Response:
+    """The account as it now stands, with its new TOTP secret shown this once."""
+    context = {
+        "account": service.account_summary(session, clock, account_id),
+        "enrolment": enrolment,
+        "office_names": _office_names(session, None),
+    }
+    template = "staff/staff_account_created.html"
+    return staff_page(request, keyring, template, context, principal=staff)
+
+
+def _errors(error: HavenError | None) -> dict[str, str]:
+    if error is None:
+        return {}
+    message = error.message[:1].upper() + error.message[1:]
+    return {error.field or "form": message if message.endswith(".") else message + "."}
