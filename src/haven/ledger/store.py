@@ -37,9 +37,9 @@ from sqlalchemy.orm import Session
 
 from haven.ledger.entries import build_entry
 from haven.ledger.hashing import leaf_hash
-from haven.ledger.merkle import new_perfect_nodes, root_from_nodes
+from haven.ledger.merkle import root_from_nodes
 from haven.ledger.models import LogEntry, TreeState
-from haven.ledger.tiles import TILE_HEIGHT, TileSet
+from haven.ledger.tiles import TileSet
 
 # pg_advisory_xact_lock key of the log's one sequencer ("HavenLog" as 8 ASCII bytes, as int64).
 SEQUENCER_LOCK_KEY = int.from_bytes(b"HavenLog", "big") & 0x7FFF_FFFF_FFFF_FFFF
@@ -58,6 +58,12 @@ _SEQUENCE = (
         select(_NEXT_INDEX.scalar_subquery(), bindparam("data", type_=LargeBinary)),
     )
     .returning(_ENTRIES.c.index)
+)
+_PENDING = (
+    select(_ENTRIES.c.index, _ENTRIES.c.data)
+    .where(_ENTRIES.c.index >= bindparam("size"))
+    .order_by(_ENTRIES.c.index)
+    .limit(bindparam("batch"))
 )
 _SEQUENCER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _PG_APPEND = text("SELECT ledger_append(:key, :data)").bindparams(
@@ -144,28 +150,15 @@ def integrate(session: Session, *, batch: int = INTEGRATION_BATCH) -> int:
     """
     state = tree_state(session, for_update=True)
     tiles = TileSet(session)
+    connection = session.connection()
     while True:
-        rows = session.execute(
-            select(LogEntry.index, LogEntry.data)
-            .where(LogEntry.index >= state.size)
-            .order_by(LogEntry.index)
-            .limit(batch)
-        ).all()
-        leaves = []
-        for expected, (index, data) in enumerate(rows, start=state.size):
-            if index != expected:
-                raise RuntimeError(f"ledger entry {expected} is missing; not integrating past it")
-            leaves.append(leaf_hash(data))
-        if not leaves:
+        rows = connection.execute(_PENDING, {"size": state.size, "batch": batch}).all()
+        if not rows:
             return state.size
-        _add_leaves(tiles, state.size, leaves)
-        state.size += len(leaves)
+        if rows[-1][0] != state.size + len(rows) - 1:
+            raise RuntimeError(f"a ledger entry after {state.size} is missing; not integrating")
+        tiles.extend(0, state.size, [leaf_hash(data) for _, data in rows])
+        tiles.flush()
+        state.size += len(rows)
         state.root_hash = root_from_nodes(state.size, tiles.get_node)
         session.flush()
-
-
-def _add_leaves(tiles: TileSet, size: int, leaves: Sequence[bytes]) -> None:
-    for level, index, node in new_perfect_nodes(size, leaves, tiles.get_node):
-        if level % TILE_HEIGHT == 0:
-            tiles.append(level // TILE_HEIGHT, index, node)
-    tiles.flush()

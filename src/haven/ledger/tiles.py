@@ -9,7 +9,7 @@ O(log n) tiles.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
@@ -137,8 +137,12 @@ def node_from_tile(tile: bytes, level: int, index: int) -> bytes:
     chunk = tile[first * HASH_SIZE : (first + count) * HASH_SIZE]
     if len(chunk) < count * HASH_SIZE:
         raise NodeNotIntegrated(f"node ({level}, {index}) is not integrated yet")
-    nodes = split_hashes(chunk)
-    # A perfect subtree: hash pairs level by level (cheaper than the general RFC 9162 fold).
+    return perfect_root(split_hashes(chunk))
+
+
+def perfect_root(nodes: list[bytes]) -> bytes:
+    """The root over a power-of-two count of sibling hashes, paired level by level (cheaper
+    than the general RFC 9162 fold, which it equals for such counts)."""
     while len(nodes) > 1:
         nodes = [node_hash(nodes[i], nodes[i + 1]) for i in range(0, len(nodes), 2)]
     return nodes[0]
@@ -167,14 +171,29 @@ class TileSet:
         tile = self._load(*tile_of_node(level, index))
         return node_from_tile(bytes(tile), level, index)
 
-    def append(self, tile_level: int, position: int, node: bytes) -> None:
-        """Add the hash at ``position`` of tile level ``tile_level``; positions come in order."""
-        key = (tile_level, position // TILE_WIDTH)
-        tile = self._load(*key)
-        if len(tile) != (position % TILE_WIDTH) * HASH_SIZE:
-            raise RuntimeError(f"tile {key} has a hole before position {position}")
-        tile += node
-        self._dirty.add(key)
+    def extend(self, tile_level: int, position: int, hashes: Sequence[bytes]) -> None:
+        """Add ``hashes`` to tile level ``tile_level`` from ``position`` on (the current end).
+
+        Each tile this fills becomes one hash at the level above: the root of its 256 hashes.
+        """
+        filled: list[bytes] = []
+        first_filled = None
+        done = 0
+        while done < len(hashes):
+            key = (tile_level, position // TILE_WIDTH)
+            tile = self._load(*key)
+            if len(tile) != (position % TILE_WIDTH) * HASH_SIZE:
+                raise RuntimeError(f"tile {key} does not end at position {position}")
+            chunk = hashes[done : done + TILE_WIDTH - position % TILE_WIDTH]
+            tile += b"".join(chunk)
+            self._dirty.add(key)
+            done += len(chunk)
+            position += len(chunk)
+            if len(tile) == FULL_TILE_BYTES:
+                first_filled = key[1] if first_filled is None else first_filled
+                filled.append(perfect_root(split_hashes(bytes(tile))))
+        if first_filled is not None:
+            self.extend(tile_level + 1, first_filled, filled)
 
     def flush(self) -> None:
         for key in sorted(self._dirty):
