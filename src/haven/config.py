@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     hold_minutes: int = Field(default=10, ge=1, le=60)
     # Retention in days after a person's last appointment (per-service override later).
     retention_days: int = Field(default=90, ge=1)
+    # What a clerk sees: today and this many working days after it (office-local days).
+    clerk_days_ahead: int = Field(default=1, ge=0, le=7)
+    # Unusual access: a member of staff who opens more records in a day than this many times
+    # the median of the others who read that day (and at least the minimum) is flagged.
+    unusual_read_factor: int = Field(default=3, ge=2, le=100)
+    unusual_read_minimum: int = Field(default=40, ge=1)
 
     # Staff sign-in (haven.access). Sessions end after this long without a request, and after
     # the absolute limit whatever happens; a TOTP step left half-done expires sooner.

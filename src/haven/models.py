@@ -1,5 +1,6 @@
 """Every domain's tables, gathered so Alembic and the model/migration check see one metadata."""
 
+from haven.access import alerts as _access_alerts  # noqa: F401
 from haven.access import models as _access  # noqa: F401
 from haven.db import Base
 from haven.ledger import models as _ledger  # noqa: F401

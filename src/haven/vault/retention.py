@@ -23,12 +23,10 @@ from haven.ledger.store import append
 from haven.scheduling.models import Appointment
 from haven.vault.keys import Keyring
 from haven.vault.models import PersonRecord
-from haven.vault.service import _tag_key
+from haven.vault.service import NO_CONTACT_INDEX, _tag_key
 
 SYSTEM_ACTOR = "system"
 DEFAULT_BATCH = 200
-# What a shredded record keeps in its (NOT NULL) blind-index column: matches no contact.
-SHREDDED_INDEX = ""
 
 
 class RetentionEvent(StrEnum):
@@ -83,7 +81,7 @@ def shred_person(
     now = clock.now()
     record.wrapped_data_key = None
     record.wrapped_tag_key = None
-    record.contact_index = SHREDDED_INDEX
+    record.contact_index = NO_CONTACT_INDEX
     record.shredded_at = now
     # Sealed under the data key, so already unreadable; dropped so nothing looks recoverable.
     session.execute(

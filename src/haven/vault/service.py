@@ -24,6 +24,8 @@ from haven.vault.keys import KEY_BYTES, NONCE_BYTES, Keyring
 from haven.vault.models import PersonRecord
 
 _PERSON_CONTEXT = b"haven:person:v1"
+# The blind-index column of a record with no contact (a walk-in) or a shredded one.
+NO_CONTACT_INDEX = ""
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,10 @@ def seal_person(session: Session, keyring: Keyring, clock: Clock, data: PersonDa
         wrapped_data_key=wrapped_data_key,
         wrapped_tag_key=wrapped_tag_key,
         ciphertext=_seal(data_key, json.dumps(asdict(data)).encode(), _PERSON_CONTEXT),
-        contact_index=contact_index(keyring, data.contact_kind, data.contact),
+        # A walk-in may give only a name: nothing to look them up by, so no index.
+        contact_index=contact_index(keyring, data.contact_kind, data.contact)
+        if data.phone or data.email
+        else NO_CONTACT_INDEX,
         created_at=clock.now(),
     )
     session.add(record)

@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from haven import __version__
 from haven.access import api as access_api
 from haven.access import pages as access_pages
+from haven.access import staff_pages
 from haven.access.deps import ACCESS_POLICY
 from haven.access.sessions import AccessPolicy
 from haven.clock import Clock, SystemClock
@@ -76,5 +77,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(scheduling_pages.router)
     app.include_router(access_api.router)
     app.include_router(access_pages.router)
+    app.include_router(staff_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
