@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import compress, repeat
+from operator import and_
 
 from sqlalchemy.orm import Session
 
@@ -138,12 +140,12 @@ def find_slots(
     # Sorted by instant (opening intervals may overlap), as the claim counting needs.
     candidates = sorted(
         {
-            (wall, instant)
+            instant: (wall, instant)
             for day in _days(first, last)
             if not schedule.is_closed(day)
             for wall, instant in _grid(schedule, day)
             if instant >= earliest
-        },
+        }.values(),
         key=lambda candidate: candidate[1],
     )
     if not candidates or not schedule.serving:
@@ -279,12 +281,21 @@ def _days(first: date, last: date) -> Iterator[date]:
 
 def _grid(schedule: OfficeSchedule, day: date) -> Iterator[tuple[datetime, datetime]]:
     """(wall time, UTC instant) of every grid start on the day that fits its opening interval."""
-    for opens, closes in schedule.opening.get(day.weekday(), []):
+    intervals = schedule.opening.get(day.weekday())
+    if not intervals:
+        return
+    zone = schedule.zone
+    offset = datetime.combine(day, time(), zone).utcoffset()
+    next_day = datetime.combine(day + timedelta(days=1), time(), zone)
+    # On a day without a DST change the offset holds all day: plain arithmetic suffices.
+    steady = offset is not None and offset == next_day.utcoffset()
+    for opens, closes in intervals:
         wall = datetime.combine(day, opens)
         closing = datetime.combine(day, closes)
         while wall + schedule.duration <= closing:
-            instant = local_instant(wall, schedule.zone)
-            if instant is not None:
+            if steady:
+                yield wall, (wall - offset).replace(tzinfo=UTC)  # type: ignore[operator]
+            elif (instant := local_instant(wall, zone)) is not None:
                 yield wall, instant
             wall += schedule.step
 
@@ -303,57 +314,95 @@ class _SlotMaker:
             for w in schedule.serving
             if interpreter_language is not None and speaks(w.languages, interpreter_language)
         )
-        # Who is on duty depends only on the weekday and the wall times: worked out once each.
-        self._on_duty: dict[tuple[int, time, time], tuple[list[int], list[int]]] = {}
 
     def slots(self, candidates: list[tuple[datetime, datetime]]) -> list[Slot]:
-        """The slots among (wall time, UTC instant) grid times."""
-        step = self._schedule.step
+        """The slots among (wall time, UTC instant) grid times sorted by instant."""
+        schedule = self._schedule
         span_starts = [utc_key(instant) for _, instant in candidates]
-        span_ends = [utc_key(instant + step) for _, instant in candidates]
-        resource_ids = self._schedule.resource_ids
-        flags = [self._busy.free_flags(rid, span_starts, span_ends) for rid in resource_ids]
+        span_ends = [utc_key(instant + schedule.step) for _, instant in candidates]
+        duty = _DutyRoster(schedule, [wall for wall, _ in candidates])
+        serving_ids = [w.id for w in schedule.serving]
+        serving = zip(
+            *(
+                duty.flags(w, self._busy.free_flags(w.id, span_starts, span_ends))
+                for w in schedule.serving
+            ),
+            strict=True,
+        )
+        interpreter_ids = [w.id for w in schedule.interpreters]
+        interpreting: Iterator[tuple[bool, ...]] = repeat(())
+        if self._language is not None and interpreter_ids:
+            interpreting = zip(
+                *(
+                    duty.flags(w, self._busy.free_flags(w.id, span_starts, span_ends))
+                    for w in schedule.interpreters
+                ),
+                strict=True,
+            )
         made = (
-            self._slot(wall, instant, {rid for rid, f in zip(resource_ids, row, strict=True) if f})
-            for (wall, instant), row in zip(candidates, zip(*flags, strict=True), strict=True)
+            self._slot(
+                wall,
+                instant,
+                tuple(compress(serving_ids, free_serving)),
+                tuple(compress(interpreter_ids, free_interpreters)),
+            )
+            # Not strict: `interpreting` repeats () when no interpreter is asked for.
+            for (wall, instant), free_serving, free_interpreters in zip(
+                candidates, serving, interpreting, strict=False
+            )
         )
         return [slot for slot in made if slot is not None]
 
-    def _slot(self, wall: datetime, instant: datetime, free: set[int]) -> Slot | None:
-        schedule = self._schedule
-        serving_ids, interpreter_ids = self._on_duty_at(wall)
-        serving = [i for i in serving_ids if i in free]
-        language_ids: list[int] = []
-        interpreters: list[int] = []
+    def _slot(
+        self,
+        wall: datetime,
+        instant: datetime,
+        serving: tuple[int, ...],
+        free_interpreters: tuple[int, ...],
+    ) -> Slot | None:
+        language_ids: tuple[int, ...] = ()
+        interpreters: tuple[int, ...] = ()
         if self._language is not None and serving:
-            language_ids = [i for i in serving if i in self._speakers]
-            others = [i for i in serving if i not in self._speakers]
-            if others:
-                interpreters = [i for i in interpreter_ids if i in free]
-            serving = language_ids + (others if interpreters else [])
+            language_ids = tuple(i for i in serving if i in self._speakers)
+            if len(language_ids) < len(serving):
+                interpreters = free_interpreters
+            others = tuple(i for i in serving if i not in self._speakers)
+            serving = language_ids + (others if interpreters else ())
         if not serving:
             return None
+        schedule = self._schedule
         return Slot(
             starts_at=instant,
             ends_at=instant + schedule.duration,
             claim_ends_at=instant + schedule.step,
-            local_start=instant.astimezone(schedule.zone),
-            resource_ids=tuple(serving),
-            interpreter_ids=tuple(interpreters),
-            language_resource_ids=tuple(language_ids),
+            # Grid wall times exist and name their first occurrence, which fold=0 is.
+            local_start=wall.replace(tzinfo=schedule.zone),
+            resource_ids=serving,
+            interpreter_ids=interpreters,
+            language_resource_ids=language_ids,
         )
 
-    def _on_duty_at(self, wall: datetime) -> tuple[list[int], list[int]]:
-        key = (wall.weekday(), wall.time(), (wall + self._schedule.duration).time())
-        on_duty = self._on_duty.get(key)
-        if on_duty is None:
 
-            def working(workers: list[Worker]) -> list[int]:
-                return [w.id for w in workers if w.works(*key)]
+class _DutyRoster:
+    """Whether each resource works at each grid time (its own hours, or the office's)."""
 
-            on_duty = working(self._schedule.serving), working(self._schedule.interpreters)
-            self._on_duty[key] = on_duty
-        return on_duty
+    def __init__(self, schedule: OfficeSchedule, walls: list[datetime]) -> None:
+        self._duration = schedule.duration
+        self._walls = walls
+        self._keys: list[tuple[int, time, time]] | None = None
+
+    def flags(self, worker: Worker, free: list[bool]) -> list[bool]:
+        """`free` narrowed to the grid times the worker is on duty."""
+        if worker.hours is None:
+            return free
+        if self._keys is None:
+            self._keys = [(w.weekday(), w.time(), (w + self._duration).time()) for w in self._walls]
+        on_duty: dict[tuple[int, time, time], bool] = {}
+        working = [
+            on_duty[key] if key in on_duty else on_duty.setdefault(key, worker.works(*key))
+            for key in self._keys
+        ]
+        return list(map(and_, free, working))
 
 
 def _require_aware(**instants: datetime) -> None:
