@@ -1,0 +1,1 @@
+"""The disclosure gateway: agencies, requests, policy evaluation, review, production, accounting."""
