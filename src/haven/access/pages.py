@@ -65,7 +65,7 @@ class StaffPageRoute(APIRoute):
             except NotSignedIn:
                 return see_other(f"{SIGN_IN_PATH}?next={quote(_local_path(request), safe='/')}")
             except HavenError as exc:
-                return staff_error_page(request, exc.status_code, exc.message)
+                return staff_error_page(request, exc.status_code, exc.message, exc.code)
             except RequestValidationError:
                 return staff_error_page(request, 422, "this address is not one Haven knows")
 
@@ -98,12 +98,22 @@ def staff_page(
     return response
 
 
-def staff_error_page(request: Request, status_code: int, message: str) -> Response:
-    """A staff page that says what went wrong; it carries no form, so it needs no CSRF token."""
+def staff_error_page(
+    request: Request, status_code: int, message: str, code: str = "invalid"
+) -> Response:
+    """A staff page that says what went wrong, with the error's code for whoever helps them
+    (it carries no form, so it needs no CSRF token)."""
+    context = {
+        "status_code": status_code,
+        "message": message,
+        "code": code,
+        "staff": None,
+        "role_names": ROLE_NAMES,
+    }
     return render(
         request,
         "staff/staff_error.html",
-        {"status_code": status_code, "message": message, "staff": None, "role_names": ROLE_NAMES},
+        context,
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
     )
