@@ -289,15 +289,16 @@ def _grid(schedule: OfficeSchedule, day: date) -> Iterator[tuple[datetime, datet
     next_day = datetime.combine(day + timedelta(days=1), time(), zone)
     # On a day without a DST change the offset holds all day: plain arithmetic suffices.
     steady = offset is not None and offset == next_day.utcoffset()
+    duration, step = schedule.duration, schedule.step
     for opens, closes in intervals:
         wall = datetime.combine(day, opens)
-        closing = datetime.combine(day, closes)
-        while wall + schedule.duration <= closing:
+        last_start = datetime.combine(day, closes) - duration
+        while wall <= last_start:
             if steady:
                 yield wall, (wall - offset).replace(tzinfo=UTC)  # type: ignore[operator]
             elif (instant := local_instant(wall, zone)) is not None:
                 yield wall, instant
-            wall += schedule.step
+            wall += step
 
 
 class _SlotMaker:
@@ -318,8 +319,9 @@ class _SlotMaker:
     def slots(self, candidates: list[tuple[datetime, datetime]]) -> list[Slot]:
         """The slots among (wall time, UTC instant) grid times sorted by instant."""
         schedule = self._schedule
+        step = schedule.step
         span_starts = [utc_key(instant) for _, instant in candidates]
-        span_ends = [utc_key(instant + schedule.step) for _, instant in candidates]
+        span_ends = [utc_key(instant + step) for _, instant in candidates]
         duty = _DutyRoster(schedule, [wall for wall, _ in candidates])
         serving_ids = [w.id for w in schedule.serving]
         serving = zip(

@@ -22,7 +22,9 @@ from haven.scheduling.models import SlotClaim
 
 def utc_key(instant: datetime) -> str:
     """An aware instant as the sortable UTC text claims are compared in."""
-    return instant.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if instant.tzinfo is not UTC:
+        instant = instant.astimezone(UTC)
+    return instant.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 # Sorts after every key: the start of "no further claim".

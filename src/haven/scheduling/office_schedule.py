@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -82,8 +83,9 @@ class OfficeSchedule:
     def resource_ids(self) -> list[int]:
         return [w.id for w in self.serving] + [w.id for w in self.interpreters]
 
-    @property
+    @cached_property
     def step(self) -> timedelta:
+        """The grid's step and a claim's length: duration plus buffer."""
         return self.duration + self.buffer
 
     def is_closed(self, day: date) -> bool:
