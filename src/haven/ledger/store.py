@@ -32,7 +32,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Connection, LargeBinary, Table, bindparam, func, insert, select, text
+from sqlalchemy import (
+    Connection,
+    LargeBinary,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from haven.ledger.entries import build_entry
@@ -64,6 +74,13 @@ _PENDING = (
     .where(_ENTRIES.c.index >= bindparam("size"))
     .order_by(_ENTRIES.c.index)
     .limit(bindparam("batch"))
+)
+_STATE = cast(Table, TreeState.__table__)
+_LOCK_TREE_STATE = select(_STATE.c.size).where(_STATE.c.id == TREE_STATE_ID).with_for_update()
+_SET_TREE_STATE = (
+    update(_STATE)
+    .where(_STATE.c.id == TREE_STATE_ID)
+    .values(size=bindparam("new_size"), root_hash=bindparam("new_root"))
 )
 _SEQUENCER_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 _PG_APPEND = text("SELECT ledger_append(:key, :data)").bindparams(
@@ -115,9 +132,13 @@ def append_batch(session: Session, entries: Sequence[bytes]) -> range:
     connection = session.connection()
     _take_sequencer(connection)
     first = sequenced_size(session)
-    rows = [{"index": first + offset, "data": data} for offset, data in enumerate(entries)]
+    rows = [(first + offset, data) for offset, data in enumerate(entries)]
     if rows:
-        connection.execute(insert(_ENTRIES), rows)
+        # Straight to the driver's executemany: per-row parameter processing would cost more
+        # than the insert itself.
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        statement = f'INSERT INTO ledger_entries ("index", data) VALUES ({mark}, {mark})'  # noqa: S608
+        connection.exec_driver_sql(statement, rows)
         session.info[APPENDED] = True
     return range(first, first + len(rows))
 
@@ -135,11 +156,13 @@ def sequenced_size(session: Session) -> int:
     return size
 
 
-def tree_state(session: Session, *, for_update: bool = False) -> TreeState:
-    """The integrated tree's size and root; ``for_update`` makes integrators take turns."""
-    query = select(TreeState).where(TreeState.id == TREE_STATE_ID)
-    if for_update:
-        query = query.with_for_update()
+def tree_state(session: Session) -> TreeState:
+    """The integrated tree's size and root, as stored now (``integrate`` writes it in Core)."""
+    query = (
+        select(TreeState)
+        .where(TreeState.id == TREE_STATE_ID)
+        .execution_options(populate_existing=True)
+    )
     return session.execute(query).scalar_one()
 
 
@@ -148,17 +171,17 @@ def integrate(session: Session, *, batch: int = INTEGRATION_BATCH) -> int:
 
     Integrators on several processes take turns on the tree state row (SQLite: the writer lock).
     """
-    state = tree_state(session, for_update=True)
-    tiles = TileSet(session)
     connection = session.connection()
+    size: int = connection.execute(_LOCK_TREE_STATE).scalar_one()
+    tiles = TileSet(session)
     while True:
-        rows = connection.execute(_PENDING, {"size": state.size, "batch": batch}).all()
+        rows = connection.execute(_PENDING, {"size": size, "batch": batch}).all()
         if not rows:
-            return state.size
-        if rows[-1][0] != state.size + len(rows) - 1:
-            raise RuntimeError(f"a ledger entry after {state.size} is missing; not integrating")
-        tiles.extend(0, state.size, [leaf_hash(data) for _, data in rows])
+            return size
+        if rows[-1][0] != size + len(rows) - 1:
+            raise RuntimeError(f"a ledger entry after {size} is missing; not integrating")
+        tiles.extend(0, size, [leaf_hash(data) for _, data in rows])
         tiles.flush()
-        state.size += len(rows)
-        state.root_hash = root_from_nodes(state.size, tiles.get_node)
-        session.flush()
+        size += len(rows)
+        root = root_from_nodes(size, tiles.get_node)
+        connection.execute(_SET_TREE_STATE, {"new_size": size, "new_root": root})

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from haven.errors import NotFound
@@ -196,19 +196,21 @@ class TileSet:
             self.extend(tile_level + 1, first_filled, filled)
 
     def flush(self) -> None:
-        for key in sorted(self._dirty):
-            hashes = bytes(self._tiles[key])
-            if key in self._stored:
-                self._session.execute(
-                    update(TreeTile)
-                    .where(TreeTile.level == key[0], TreeTile.index == key[1])
-                    .values(hashes=hashes)
-                )
+        """Write the tiles changed since the last flush (new ones inserted, others updated)."""
+        inserts, updates = [], []
+        for level, index in sorted(self._dirty):
+            hashes = bytes(self._tiles[(level, index)])
+            if (level, index) in self._stored:
+                updates.append({"tile_level": level, "tile_index": index, "tile_hashes": hashes})
             else:
-                self._session.add(TreeTile(level=key[0], index=key[1], hashes=hashes))
-                self._stored.add(key)
+                inserts.append({"level": level, "index": index, "hashes": hashes})
+        connection = self._session.connection()
+        if inserts:
+            connection.execute(_INSERT_TILE, inserts)
+        if updates:
+            connection.execute(_UPDATE_TILE, updates)
+        self._stored |= self._dirty
         self._dirty.clear()
-        self._session.flush()
 
     def _load(self, level: int, index: int) -> bytearray:
         key = (level, index)
@@ -224,6 +226,14 @@ _TILES = cast(Table, TreeTile.__table__)
 # Built once: proofs read a handful of tiles each, and statement building would dominate.
 _READ_TILE = select(_TILES.c.hashes).where(
     _TILES.c.level == bindparam("level"), _TILES.c.index == bindparam("index")
+)
+
+
+_INSERT_TILE = insert(_TILES)
+_UPDATE_TILE = (
+    update(_TILES)
+    .where(_TILES.c.level == bindparam("tile_level"), _TILES.c.index == bindparam("tile_index"))
+    .values(hashes=bindparam("tile_hashes"))
 )
 
 
