@@ -348,3 +348,23 @@ def test_a_past_appointment_can_no_longer_be_changed(
 def test_an_unknown_token_finds_nothing(session: Session, token: str) -> None:
     with pytest.raises(booking.AppointmentNotFound):
         booking.appointment_by_manage_token(session, token)
+
+
+def test_a_confirmation_code_already_in_use_is_drawn_again(
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    clock: ManualClock,
+    desk: Desk,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Randomness comes in from outside: feed the draw a code that is taken, then a free one.
+    draws = iter(["AAAA-AAAA", "AAAA-AAAA", "BBBB-BBBB"])
+    monkeypatch.setattr(booking, "new_confirmation_code", lambda: next(draws))
+    first = _book(sessions, keyring, clock, desk, 9)
+    second = _book(sessions, keyring, clock, desk, 10)
+    assert (first.view.confirmation_code, second.view.confirmation_code) == (
+        "AAAA-AAAA",
+        "BBBB-BBBB",
+    )
+    with unit_of_work(sessions) as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(PersonRecord)) == 2
