@@ -125,6 +125,8 @@ def test_book_from_office_list_to_confirmation_then_reschedule_and_cancel(
     assert manage.status_code == 200
     assert "Ana Example" in manage.text
     assert "+12025550143" in manage.text
+    assert "Wheelchair access" in manage.text
+    assert "Arriving with a walker" in manage.text
     assert "Booked" in manage.text
 
     clock.advance(timedelta(minutes=5))
@@ -173,6 +175,12 @@ def test_errors_show_next_to_their_fields_and_keep_the_values(
     assert "Enter your name" in page.text
     assert "Enter a phone number or an email address" in page.text
     assert {"name-error", "phone-error"} <= set(page.ids)
+    # The summary at the top lists the problems in the form's order, each linking to its field.
+    summary = [link for link in page.links if link[0] in ("#name", "#phone")]
+    assert summary == [
+        ("#name", "Enter your name"),
+        ("#phone", "Enter a phone number or an email address"),
+    ]
     assert 'aria-invalid="true"' in page.html
     again = page.form("/book/")
     assert again.fields["accommodation_note"] == ["Keep me"]

@@ -23,17 +23,16 @@ from haven.scheduling.schemas import (
 # Languages a person can say they prefer, beyond those the office speaks. Issue 7's list.
 COMMON_LANGUAGES = ("en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr")
 
-# The fields a person fills in; an error about anything else is about the time itself.
-FORM_FIELDS = frozenset(
-    {
-        "name",
-        "phone",
-        "email",
-        "language",
-        "accommodations",
-        "interpreter_language",
-        "accommodation_note",
-    }
+# The fields a person fills in, in the form's order; an error about anything else is about the
+# time itself.
+FORM_FIELDS = (
+    "name",
+    "phone",
+    "email",
+    "language",
+    "accommodations",
+    "interpreter_language",
+    "accommodation_note",
 )
 
 # What a field's error says, by field and pydantic error type; "*" is any other type.
