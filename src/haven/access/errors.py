@@ -28,8 +28,9 @@ class OutOfScope(Forbidden):
 
 
 class AccountNotFound(NotFound):
-    def __init__(self) -> None:
-        super().__init__("there is no staff account with this id", field="account")
+    def __init__(self, by: str = "id") -> None:
+        field = "username" if by == "username" else "account"
+        super().__init__(f"there is no staff account with this {by}", field=field)
 
 
 class UsernameTaken(Conflict):

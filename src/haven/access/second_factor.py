@@ -55,7 +55,7 @@ def code_at(secret: str, instant: datetime) -> str:
 
 def accept_code(account: StaffAccount, keyring: Keyring, code: str, now: datetime) -> bool:
     """Whether the code is right for now and new; on success, remembers its step."""
-    secret = _secret(account, keyring)
+    secret = unwrapped_secret(account, keyring)
     if secret is None or len(code) != DIGITS or not code.isdigit():
         return False
     totp = pyotp.TOTP(secret.decode())
@@ -77,7 +77,7 @@ def rewrap_secrets(session: Session, keyring: Keyring) -> int:
         )
     ).all()
     for account in accounts:
-        secret = _secret(account, keyring)
+        secret = unwrapped_secret(account, keyring)
         if secret is None:
             continue
         account.totp_secret_sealed = keyring.wrap(secret)
@@ -85,7 +85,8 @@ def rewrap_secrets(session: Session, keyring: Keyring) -> int:
     return len(accounts)
 
 
-def _secret(account: StaffAccount, keyring: Keyring) -> bytes | None:
+def unwrapped_secret(account: StaffAccount, keyring: Keyring) -> bytes | None:
+    """The account's TOTP secret in the clear (to check a code, rewrap it, or show the demo's)."""
     if account.totp_secret_sealed is None or account.totp_kek_id is None:
         return None
     return keyring.unwrap(account.totp_secret_sealed, account.totp_kek_id)

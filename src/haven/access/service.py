@@ -250,7 +250,7 @@ def account_id_by_username(session: Session, username: str) -> int:
         sa.select(StaffAccount.id).where(StaffAccount.username == normalise_username(username))
     )
     if found is None:
-        raise AccountNotFound()
+        raise AccountNotFound(by="username")
     return found
 
 

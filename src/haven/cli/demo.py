@@ -9,7 +9,9 @@ import sqlalchemy as sa
 import typer
 
 from haven import migrate
+from haven.access.demo import describe_demo_accounts, seed_demo_accounts
 from haven.access.models import RoleAssignment, StaffAccount
+from haven.access.passwords import PasswordCost
 from haven.cli.serve import run_server
 from haven.clock import SystemClock
 from haven.config import Settings
@@ -42,11 +44,19 @@ def demo(
                 keyring=load_keyring(settings),
                 base_url=settings.base_url,
             )
+            demo_staff = seed_demo_accounts(
+                session,
+                SystemClock(),
+                load_keyring(settings),
+                PasswordCost.from_settings(settings),
+                office_ids=[office_id for office_id, _name, _zone in summary.offices[:1]],
+            )
             accounts = _staff_accounts(session)
     finally:
         engine.dispose()
     typer.echo(_describe(summary, sa.make_url(url).render_as_string(hide_password=True)))
     typer.echo(_describe_accounts(accounts))
+    typer.echo(describe_demo_accounts(demo_staff))
     if no_serve:
         return
     typer.echo(f"serving at {settings.base_url}/  (Ctrl+C stops)")

@@ -8,6 +8,7 @@ from haven.cli import bench as bench_commands
 from haven.cli import db as db_commands
 from haven.cli import keys as keys_commands
 from haven.cli import log as log_commands
+from haven.cli import staff as staff_commands
 from haven.cli import witness as witness_commands
 from haven.cli.demo import demo
 from haven.cli.serve import serve
@@ -21,6 +22,7 @@ app.add_typer(bench_commands.app, name="bench")
 app.add_typer(log_commands.app, name="log")
 app.add_typer(witness_commands.app, name="witness")
 app.add_typer(keys_commands.app, name="keys")
+app.add_typer(staff_commands.app, name="staff")
 app.command()(worker)
 app.command()(serve)
 app.command()(demo)
