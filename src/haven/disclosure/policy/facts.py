@@ -145,6 +145,8 @@ class RequestFacts:
     routine_use_citation: str | None = None
     # Computer matching: the id of the agreement on file (ComputerMatchingAgreement.id).
     matching_agreement_id: int | None = None
+    # The requesting agency's id in the agency registry (a matching agreement names it).
+    agency_id: int | None = None
     # The field office the request was received at or concerns; None means it was received by
     # the central privacy office itself.
     office_id: int | None = None
