@@ -168,6 +168,11 @@ def test_haven_worker_once_runs_retention_from_the_command_line(
     assert result.exit_code == 0, result.output
     assert "retention: 2" in result.output
     assert "Canary" not in result.output
+    # Nor does any command that reads what is stored afterwards.
+    for command in (["log", "tail", "--limit", "100"], ["log", "show", "0"]):
+        shown = CliRunner().invoke(cli, command)
+        assert shown.exit_code == 0, (command, shown.output)
+        assert "Canary" not in shown.output
     with unit_of_work(sessions) as session:
         assert (
             session.scalar(sa.select(sa.func.count()).where(PersonRecord.shredded_at.is_not(None)))
