@@ -109,3 +109,12 @@ def test_time_helpers_use_the_office_zone() -> None:
     assert local_time(instant, "Europe/Berlin") == "6:00\u202fPM"
     assert local_date(instant, "Asia/Tokyo") == "Thursday, July 2, 2026"
     assert zone_name("America/New_York") == "Eastern Time (America/New_York)"
+
+
+def test_a_past_week_in_the_address_shows_this_week(
+    app_client: TestClient, sessions: sessionmaker[Session]
+) -> None:
+    arrange_office(sessions)
+    week = app_client.get(f"{SLOTS}?week=2026-01-05").context["week"]  # type: ignore[attr-defined]
+    assert week.first_day == date(2026, 11, 30)
+    assert week.days[0].day == date(2026, 11, 30)

@@ -44,15 +44,16 @@ class WeekOfSlots:
 
 
 def parse_week(raw: str | None, today: date) -> date:
-    """The Monday of the week `raw` (YYYY-MM-DD) falls in; this week when absent."""
+    """The Monday of the week `raw` (YYYY-MM-DD) falls in; this week when absent or past."""
     if not raw:
         return monday_of(today)
     try:
-        return monday_of(date.fromisoformat(raw))
+        asked = date.fromisoformat(raw)
     except ValueError:
         raise InvalidWeek(
             "the week in the address must be a date like 2026-12-07", field="week"
         ) from None
+    return monday_of(max(asked, today))
 
 
 def monday_of(day: date) -> date:
