@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     unusual_read_factor: int = Field(default=3, ge=2, le=100)
     unusual_read_minimum: int = Field(default=40, ge=1)
 
+    # Days between a policy version's publication (its second signature) and the earliest it
+    # may take effect. It can be lengthened, never set below 30: the notice is the public's
+    # chance to see a change to what the disclosure gateway allows before it applies.
+    policy_notice_days: int = Field(default=30, ge=30, le=365)
+
     # Staff sign-in (haven.access). Sessions end after this long without a request, and after
     # the absolute limit whatever happens; a TOTP step left half-done expires sooner.
     staff_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)

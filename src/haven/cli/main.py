@@ -8,6 +8,7 @@ from haven.cli import bench as bench_commands
 from haven.cli import db as db_commands
 from haven.cli import keys as keys_commands
 from haven.cli import log as log_commands
+from haven.cli import policy as policy_commands
 from haven.cli import staff as staff_commands
 from haven.cli import witness as witness_commands
 from haven.cli.demo import demo
@@ -22,6 +23,7 @@ app.add_typer(bench_commands.app, name="bench")
 app.add_typer(log_commands.app, name="log")
 app.add_typer(witness_commands.app, name="witness")
 app.add_typer(keys_commands.app, name="keys")
+app.add_typer(policy_commands.app, name="policy")
 app.add_typer(staff_commands.app, name="staff")
 app.command()(worker)
 app.command()(serve)

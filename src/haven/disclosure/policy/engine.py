@@ -33,11 +33,10 @@ from haven.disclosure.policy.facts import (
 )
 from haven.disclosure.policy.models import ComputerMatchingAgreement, Injunction
 from haven.disclosure.policy.pack import NAMESPACE, CompiledPack, RuleText, compile_pack
+from haven.disclosure.policy.registry import MATCHING_AGREEMENT_MONTHS, add_months
 from haven.scheduling.holidays import federal_holidays
 
 NOTICE_WORKING_DAYS = 10
-# Longest a computer matching agreement runs (5 U.S.C. 552a(o)(2)(D)): 18 months.
-MATCHING_AGREEMENT_MONTHS = 18
 _ACTION = {"type": f"{NAMESPACE}::Action", "id": "disclose"}
 
 _compiled: dict[str, CompiledPack] = {}
@@ -233,19 +232,8 @@ def agreement_in_force(
         agreement.agency_id == facts.agency_id
         and agreement.purpose == str(facts.purpose)
         and agreement.starts_on <= today <= agreement.ends_on
-        and agreement.ends_on <= _add_months(agreement.starts_on, MATCHING_AGREEMENT_MONTHS)
+        and agreement.ends_on <= add_months(agreement.starts_on, MATCHING_AGREEMENT_MONTHS)
     )
-
-
-def _add_months(day: date, months: int) -> date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for candidate_day in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, candidate_day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: day 28 exists in every month")
 
 
 def _injunctions_in_force(session: Session, facts: RequestFacts, now: datetime) -> list[Injunction]:
