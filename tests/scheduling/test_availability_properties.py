@@ -217,7 +217,8 @@ def _works(hours: dict[int, list[Interval]] | None, wall: datetime, duration: ti
 def _check_slot_rules(sc: Scenario, slot: Slot, claims: dict[int, list]) -> None:  # type: ignore[type-arg]
     zone = ZoneInfo(sc.zone)
     wall = slot.local_start.replace(tzinfo=None)
-    assert slot.local_start == slot.starts_at
+    # Via UTC: == between zones is always False for a repeated wall time (PEP 495).
+    assert slot.local_start.astimezone(UTC) == slot.starts_at
     assert slot.local_start.tzinfo == zone
     assert slot.local_start.fold == 0
     assert sc.start <= wall.date() <= sc.end

@@ -22,7 +22,7 @@ from operator import and_
 from sqlalchemy.orm import Session
 
 from haven.errors import Invalid
-from haven.scheduling.busy_times import BusyTimes, load_busy_times, utc_key
+from haven.scheduling.busy_times import BusyTimes, load_busy_times
 from haven.scheduling.office_schedule import (
     OfficeNotFound,
     OfficeSchedule,
@@ -320,8 +320,9 @@ class _SlotMaker:
         """The slots among (wall time, UTC instant) grid times sorted by instant."""
         schedule = self._schedule
         step = schedule.step
-        span_starts = [utc_key(instant) for _, instant in candidates]
-        span_ends = [utc_key(instant + step) for _, instant in candidates]
+        key = self._busy.key
+        span_starts = [key(instant) for _, instant in candidates]
+        span_ends = [key(instant + step) for _, instant in candidates]
         duty = _DutyRoster(schedule, [wall for wall, _ in candidates])
         serving_ids = [w.id for w in schedule.serving]
         serving = zip(

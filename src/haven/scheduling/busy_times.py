@@ -1,34 +1,69 @@
 """Resources' claimed time, read in one aggregated query and answered by bisection.
 
-Claims travel as sortable UTC text ("YYYY-MM-DD HH:MM:SS.ffffff", the form SQLite stores
-TZDateTime in), one comma-joined string per resource: an office's month of claims is tens of
-thousands of timestamps, and building a Python row and a datetime for each would cost more than
-everything else availability does together.
+An office's month of claims is tens of thousands of timestamps; building a Python row and a
+datetime for each would cost more than everything else availability does together. So each
+resource's claims travel as one comma-joined string of sortable keys, in the form that is
+cheapest for the database at hand: on SQLite the UTC text it stores TZDateTime in
+("YYYY-MM-DD HH:MM:SS.ffffff"), on PostgreSQL whole microseconds since the epoch. Slot times
+are turned into the same keys, once each, before comparing.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from itertools import repeat
 from operator import ge
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from haven.scheduling.models import SlotClaim
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
 
-def utc_key(instant: datetime) -> str:
-    """An aware instant as the sortable UTC text claims are compared in."""
+
+def utc_text_key(instant: datetime) -> str:
+    """An aware instant as the sortable UTC text SQLite stores it as."""
     if instant.tzinfo is not UTC:
         instant = instant.astimezone(UTC)
     return instant.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-# Sorts after every key: the start of "no further claim".
-_NO_MORE_CLAIMS = "\uffff"
+def epoch_micros_key(instant: datetime) -> int:
+    """An aware instant as whole microseconds since the Unix epoch."""
+    return (instant - _EPOCH) // _MICROSECOND
+
+
+@dataclass(frozen=True)
+class KeyForm:
+    """How one database sends claim times, and the matching key for a Python instant."""
+
+    joined: Callable[[QueryableAttribute[datetime]], sa.ColumnElement[str]]
+    split: Callable[[str], list[Any]]
+    key: Callable[[datetime], Any]
+    # Sorts after every key: stands for "no further claim".
+    beyond: Any
+
+
+SQLITE_KEYS = KeyForm(
+    joined=lambda column: sa.func.group_concat(column, ","),
+    split=lambda joined: joined.split(","),
+    key=utc_text_key,
+    beyond="\uffff",
+)
+POSTGRESQL_KEYS = KeyForm(
+    joined=lambda column: sa.func.string_agg(
+        sa.cast(sa.cast(sa.extract("epoch", column) * 1_000_000, sa.BigInteger), sa.Text), ","
+    ),
+    split=lambda joined: list(map(int, joined.split(","))),
+    key=epoch_micros_key,
+    beyond=2**63,
+)
 
 
 class BusyTimes:
@@ -38,15 +73,18 @@ class BusyTimes:
     PostgreSQL, trigger on SQLite). So the k-th start and the k-th end belong to one claim.
     """
 
-    def __init__(self, claims: Iterable[tuple[int, list[str], list[str]]] = ()) -> None:
+    def __init__(
+        self, form: KeyForm, claims: Iterable[tuple[int, list[Any], list[Any]]] = ()
+    ) -> None:
+        self.key = form.key
         self._claims = {
-            rid: ([*sorted(starts), _NO_MORE_CLAIMS], sorted(ends)) for rid, starts, ends in claims
+            rid: ([*sorted(starts), form.beyond], sorted(ends)) for rid, starts, ends in claims
         }
 
     def free_flags(
-        self, resource_id: int, span_starts: list[str], span_ends: list[str]
+        self, resource_id: int, span_starts: list[Any], span_ends: list[Any]
     ) -> list[bool]:
-        """For each span [start, end) (keys from utc_key): is the resource free then?"""
+        """For each span [start, end) (keys from self.key): is the resource free then?"""
         claims = self._claims.get(resource_id)
         if claims is None:
             return [True] * len(span_starts)
@@ -68,14 +106,14 @@ def load_busy_times(
 ) -> BusyTimes:
     """Every live claim (appointments, unexpired holds) of the resources overlapping
     [starts, ends), in one query. Claims begin no earlier than `longest_claim_starts`."""
+    form = SQLITE_KEYS if session.get_bind().dialect.name == "sqlite" else POSTGRESQL_KEYS
     if not resource_ids:
-        return BusyTimes()
-    sqlite = session.get_bind().dialect.name == "sqlite"
+        return BusyTimes(form)
     rows = session.execute(
         sa.select(
             SlotClaim.resource_id,
-            _joined_keys(SlotClaim.starts_at, sqlite),
-            _joined_keys(SlotClaim.ends_at, sqlite),
+            form.joined(SlotClaim.starts_at),
+            form.joined(SlotClaim.ends_at),
         )
         .where(
             SlotClaim.resource_id.in_(resource_ids),
@@ -89,14 +127,9 @@ def load_busy_times(
         .group_by(SlotClaim.resource_id)
     )
     return BusyTimes(
-        (rid, joined_starts.split(","), joined_ends.split(","))
-        for rid, joined_starts, joined_ends in rows
+        form,
+        (
+            (rid, form.split(joined_starts), form.split(joined_ends))
+            for rid, joined_starts, joined_ends in rows
+        ),
     )
-
-
-def _joined_keys(column: QueryableAttribute[datetime], sqlite: bool) -> sa.ColumnElement[str]:
-    if sqlite:
-        # SQLite already stores the sortable UTC text.
-        return sa.func.group_concat(column, ",")
-    text = sa.func.to_char(sa.func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
-    return sa.func.string_agg(text, ",")
