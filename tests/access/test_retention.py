@@ -178,3 +178,30 @@ def test_haven_worker_once_runs_retention_from_the_command_line(
             session.scalar(sa.select(sa.func.count()).where(PersonRecord.shredded_at.is_not(None)))
             == 2
         )
+
+
+def test_a_service_may_keep_records_longer_than_the_default(
+    sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock
+) -> None:
+    with unit_of_work(sessions) as session:
+        office = factories.office(session)
+        short = factories.service(session, office, slug="id-card")
+        long = factories.service(session, office, slug="benefits-appeal")
+        long.retention_days = 365
+        ended = TEST_NOW - timedelta(days=1)
+        quick, _ = appointment(session, keyring, clock, office, short, ended, name="Q Canary")
+        kept, _ = appointment(session, keyring, clock, office, long, ended, name="K Canary")
+        quick_id, kept_id = quick.person_id, kept.person_id
+    clock.advance(timedelta(days=DAYS))
+    assert run_retention(sessions, keyring, clock, retention_days=DAYS).shredded == 1
+    clock.advance(timedelta(days=365 - DAYS))
+    assert run_retention(sessions, keyring, clock, retention_days=DAYS).shredded == 1
+    with unit_of_work(sessions) as session:
+        [first, second] = entries(session, RetentionEvent.PERSON_SHREDDED)
+        assert (first["retention_days"], second["retention_days"]) == (DAYS, 365)
+        assert (
+            session.get(PersonRecord, quick_id).shredded_at
+            < session.get(  # type: ignore[union-attr]
+                PersonRecord, kept_id
+            ).shredded_at
+        )

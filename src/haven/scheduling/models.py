@@ -123,6 +123,9 @@ class Service(Base):
     max_days_ahead: Mapped[int] = mapped_column(Integer, default=60)
     min_notice_minutes: Mapped[int] = mapped_column(Integer, default=60)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Days after a person's last appointment of this service before their record is shredded;
+    # None follows the deployment's HAVEN_RETENTION_DAYS. The longest that applies wins.
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
 
     office: Mapped[Office] = relationship(back_populates="services")
     resources: Mapped[list[Resource]] = relationship(

@@ -1,4 +1,4 @@
-"""access reads: the privacy officer's alerts and the per-day read tallies
+"""access reads: the privacy officer's alerts, the per-day read tallies, per-service retention
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.add_column("services", sa.Column("retention_days", sa.Integer(), nullable=True))
     op.create_table(
         "privacy_alerts",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,3 +58,5 @@ def downgrade() -> None:
     op.drop_table("staff_read_tallies")
     op.drop_index(op.f("ix_privacy_alerts_staff_actor"), table_name="privacy_alerts")
     op.drop_table("privacy_alerts")
+    with op.batch_alter_table("services") as batch:
+        batch.drop_column("retention_days")
