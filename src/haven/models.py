@@ -3,6 +3,7 @@
 from haven.access import alerts as _access_alerts  # noqa: F401
 from haven.access import models as _access  # noqa: F401
 from haven.db import Base
+from haven.disclosure import models as _disclosure  # noqa: F401
 from haven.disclosure.policy import models as _disclosure_policy  # noqa: F401
 from haven.ledger import models as _ledger  # noqa: F401
 from haven.scheduling import models as _scheduling  # noqa: F401

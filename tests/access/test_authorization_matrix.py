@@ -128,6 +128,11 @@ MATRIX: dict[tuple[str, str], Allowed] = {
     ("GET", "/staff/auditor/verify"): AUDITOR,
     ("GET", "/staff/privacy/alerts"): PRIVACY_OFFICER,
     ("POST", "/staff/privacy/alerts/{alert_id}/resolve"): PRIVACY_OFFICER,
+    # --- disclosure gateway: agencies' API, gated by RFC 9421 signatures, not staff roles
+    # (tests/disclosure/test_signatures*.py show every unsigned or badly signed call refused)
+    ("POST", "/api/v1/disclosure-requests"): PUBLIC,
+    ("GET", "/api/v1/disclosure-requests/{public_id}"): PUBLIC,
+    ("GET", "/api/v1/disclosure-requests/{public_id}/production"): PUBLIC,
 }
 
 # How the gate says no: the codes of NotSignedIn, RoleRequired and OutOfScope.
