@@ -28,6 +28,7 @@ from haven.worker import Worker, WorkerContext
 from tests import factories
 from tests.access.people_support import appointment, entries, raw_ledger
 from tests.conftest import TEST_NOW
+from tests.scheduling.booking_support import arrange_desk, request_body, tuesday
 
 DAYS = 30
 
@@ -205,3 +206,20 @@ def test_a_service_may_keep_records_longer_than_the_default(
                 PersonRecord, kept_id
             ).shredded_at
         )
+
+
+def test_a_booking_retried_after_shredding_answers_gone_not_an_error(
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    clock: ManualClock,
+    app_client: TestClient,
+) -> None:
+    desk = arrange_desk(sessions)
+    body = request_body(desk, tuesday(9), name="Retry Canary")
+    headers = {"Idempotency-Key": "retry-after-shredding"}
+    assert app_client.post("/api/v1/appointments", json=body, headers=headers).status_code == 201
+    clock.advance(timedelta(days=DAYS + 2))
+    assert run_retention(sessions, keyring, clock, retention_days=DAYS).shredded == 1
+    again = app_client.post("/api/v1/appointments", json=body, headers=headers)
+    assert again.status_code == 410
+    assert "Canary" not in again.text

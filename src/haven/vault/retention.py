@@ -112,13 +112,6 @@ def shred_person(
     record.wrapped_tag_key = None
     record.contact_index = NO_CONTACT_INDEX
     record.shredded_at = now
-    # Sealed under the data key, so already unreadable; dropped so nothing looks recoverable.
-    session.execute(
-        sa.update(Appointment)
-        .where(Appointment.person_id == person_id)
-        .values(idempotent_response=None),
-        execution_options={"synchronize_session": False},
-    )
     append(
         session,
         RetentionEvent.PERSON_SHREDDED,
