@@ -205,3 +205,41 @@ def test_admins_auditors_and_privacy_officers_never_reach_the_desk(
         response = client.get(path)
         assert response.status_code == 403, (who, path)
         assert "Canary" not in response.text
+
+
+def test_every_work_page_keeps_the_page_rules(
+    app_client: TestClient, world: World, clock: ManualClock
+) -> None:
+    """Language, title, skip link, one h1, labelled inputs, no inline code, no outside URLs."""
+    clerk = browser(app_client, world.staff["clerk_a"], clock)
+    manager = browser(app_client, world.staff["manager_a"], clock)
+    auditor = browser(app_client, world.staff["auditor"], clock)
+    privacy = browser(app_client, world.staff["privacy"], clock)
+    record_form = read(manager.get("/staff/manager-record")).form("/staff/manager-record")
+    responses = {
+        "clerk_day": clerk.get(f"/staff/clerk/{world.office_a}?purpose=check-in"),
+        "clerk_visit": clerk.get(f"/staff/clerk/{world.office_a}/appointments/{world.today_a}"),
+        "manager_office": manager.get(f"/staff/manager/{world.office_a}"),
+        "manager_record": record_form.submit(
+            manager, confirmation_code=world.code_a, purpose="serve-visit"
+        ),
+        "auditor": auditor.get("/staff/auditor"),
+        "auditor_verify": auditor.get("/staff/auditor/verify"),
+        "privacy_alerts": privacy.get("/staff/privacy/alerts"),
+    }
+    for name, response in responses.items():
+        assert response.status_code == 200, name
+        assert response.headers["cache-control"] == "no-store", name
+        page = read(response)
+        assert page.lang == "en", name
+        assert page.title.endswith("Haven staff"), name
+        assert page.links[0] == ("#main", "Skip to main content"), name
+        assert page.html.count("<h1") == 1, name
+        assert len(page.ids) == len(set(page.ids)), name
+        for form in page.forms:
+            for control in form.controls:
+                if control.get("type") != "hidden":
+                    assert control.get("id") in page.labels_for, (name, control)
+        assert page.inline_handlers == [], name
+        assert page.inline_styles == 0, name
+        assert all(url.startswith(("/", "#", "?")) for url in page.urls), name
