@@ -13,7 +13,7 @@ interpreter of that language (same office) must come with it; see `Slot`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import compress, repeat
@@ -293,11 +293,16 @@ def _grid(schedule: OfficeSchedule, day: date) -> Iterator[tuple[datetime, datet
     for opens, closes in intervals:
         wall = datetime.combine(day, opens)
         last_start = datetime.combine(day, closes) - duration
-        while wall <= last_start:
-            if steady:
-                yield wall, (wall - offset).replace(tzinfo=UTC)  # type: ignore[operator]
-            elif (instant := local_instant(wall, zone)) is not None:
+        if steady:
+            instant = datetime.combine(day, opens, UTC) - offset  # type: ignore[operator]
+            while wall <= last_start:
                 yield wall, instant
+                wall += step
+                instant += step
+            continue
+        while wall <= last_start:
+            if (exists := local_instant(wall, zone)) is not None:
+                yield wall, exists
             wall += step
 
 
@@ -324,32 +329,25 @@ class _SlotMaker:
         span_starts = [key(instant) for _, instant in candidates]
         span_ends = [key(instant + step) for _, instant in candidates]
         duty = _DutyRoster(schedule, [wall for wall, _ in candidates])
-        serving_ids = [w.id for w in schedule.serving]
-        serving = zip(
-            *(
-                duty.flags(w, self._busy.free_flags(w.id, span_starts, span_ends))
-                for w in schedule.serving
-            ),
-            strict=True,
-        )
-        interpreter_ids = [w.id for w in schedule.interpreters]
-        interpreting: Iterator[tuple[bool, ...]] = repeat(())
-        if self._language is not None and interpreter_ids:
-            interpreting = zip(
-                *(
-                    duty.flags(w, self._busy.free_flags(w.id, span_starts, span_ends))
-                    for w in schedule.interpreters
-                ),
-                strict=True,
-            )
+
+        def available(workers: list[Worker]) -> list[list[int]]:
+            """Per candidate, the workers on duty and free then, in the workers' order."""
+            per_candidate: list[list[int]] = [[] for _ in candidates]
+            positions = range(len(candidates))
+            for worker in workers:
+                flags = duty.flags(worker, self._busy.free_flags(worker.id, span_starts, span_ends))
+                # Walks only the free places, in C: a busy office has few.
+                for position in compress(positions, flags):
+                    per_candidate[position].append(worker.id)
+            return per_candidate
+
+        serving = available(schedule.serving)
+        interpreting: Iterable[list[int]] = repeat([])
+        if self._language is not None and schedule.interpreters:
+            interpreting = available(schedule.interpreters)
         made = (
-            self._slot(
-                wall,
-                instant,
-                tuple(compress(serving_ids, free_serving)),
-                tuple(compress(interpreter_ids, free_interpreters)),
-            )
-            # Not strict: `interpreting` repeats () when no interpreter is asked for.
+            self._slot(wall, instant, tuple(free_serving), tuple(free_interpreters))
+            # Not strict: `interpreting` repeats [] when no interpreter is asked for.
             for (wall, instant), free_serving, free_interpreters in zip(
                 candidates, serving, interpreting, strict=False
             )
@@ -378,8 +376,7 @@ class _SlotMaker:
             starts_at=instant,
             ends_at=instant + schedule.duration,
             claim_ends_at=instant + schedule.step,
-            # Grid wall times exist and name their first occurrence, which fold=0 is.
-            local_start=wall.replace(tzinfo=schedule.zone),
+            local_start=instant.astimezone(schedule.zone),
             resource_ids=serving,
             interpreter_ids=interpreters,
             language_resource_ids=language_ids,

@@ -31,7 +31,7 @@ def utc_text_key(instant: datetime) -> str:
     """An aware instant as the sortable UTC text SQLite stores it as."""
     if instant.tzinfo is not UTC:
         instant = instant.astimezone(UTC)
-    return instant.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return instant.isoformat(" ", "microseconds")[:26]  # without "+00:00"
 
 
 def epoch_micros_key(instant: datetime) -> int:
