@@ -29,7 +29,12 @@ class EntryBytes(TypeDecorator[bytes]):
     cache_ok = True
 
     def process_result_value(self, value: bytes | str | None, dialect: Dialect) -> bytes | None:
-        return value.encode("utf-8") if isinstance(value, str) else value
+        return None if value is None else entry_bytes(value)
+
+
+def entry_bytes(value: bytes | str) -> bytes:
+    """An entry column's value as bytes, whatever a hand edit left there (see ``EntryBytes``)."""
+    return value.encode("utf-8") if isinstance(value, str) else value
 
 
 class LogEntry(Base):

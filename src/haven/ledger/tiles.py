@@ -154,18 +154,20 @@ def tile_of_node(level: int, index: int) -> tuple[int, int]:
     return level // TILE_HEIGHT, (index << height) >> TILE_HEIGHT
 
 
-class TileSet:
-    """The stored tiles, read on demand and cached for one unit of work; appends are buffered
-    and written by ``flush``. ``get_node`` is the ``get_node(level, index)`` merkle.py expects."""
+class MemoryTiles:
+    """Tiles held in memory, grown by ``extend``; ``get_node`` is the ``get_node(level, index)``
+    merkle.py expects. An audit rebuilds a whole tree this way; ``TileSet`` adds the database."""
 
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    def __init__(self) -> None:
         self._tiles: dict[tuple[int, int], bytearray] = {}
-        self._stored: set[tuple[int, int]] = set()
         self._dirty: set[tuple[int, int]] = set()
 
     def tile(self, level: int, index: int) -> bytes:
         return bytes(self._load(level, index))
+
+    def addresses(self) -> list[tuple[int, int]]:
+        """Every (tile level, tile index) held, in order."""
+        return sorted(key for key, tile in self._tiles.items() if tile)
 
     def get_node(self, level: int, index: int) -> bytes:
         tile = self._load(*tile_of_node(level, index))
@@ -195,6 +197,25 @@ class TileSet:
         if first_filled is not None:
             self.extend(tile_level + 1, first_filled, filled)
 
+    def _fetch(self, level: int, index: int) -> bytes | None:
+        return None
+
+    def _load(self, level: int, index: int) -> bytearray:
+        key = (level, index)
+        if key not in self._tiles:
+            self._tiles[key] = bytearray(self._fetch(level, index) or b"")
+        return self._tiles[key]
+
+
+class TileSet(MemoryTiles):
+    """The stored tiles, read on demand and cached for one unit of work; growth is buffered
+    and written by ``flush``."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self._session = session
+        self._stored: set[tuple[int, int]] = set()
+
     def flush(self) -> None:
         """Write the tiles changed since the last flush (new ones inserted, others updated)."""
         inserts, updates = [], []
@@ -212,14 +233,11 @@ class TileSet:
         self._stored |= self._dirty
         self._dirty.clear()
 
-    def _load(self, level: int, index: int) -> bytearray:
-        key = (level, index)
-        if key not in self._tiles:
-            hashes = stored_tile(self._session, level, index)
-            if hashes is not None:
-                self._stored.add(key)
-            self._tiles[key] = bytearray(hashes or b"")
-        return self._tiles[key]
+    def _fetch(self, level: int, index: int) -> bytes | None:
+        hashes = stored_tile(self._session, level, index)
+        if hashes is not None:
+            self._stored.add((level, index))
+        return hashes
 
 
 _TILES = cast(Table, TreeTile.__table__)

@@ -16,19 +16,18 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import httpx
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from haven.errors import HavenError
 from haven.ledger.checkpoint import Checkpoint, open_checkpoint
-from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
-from haven.ledger.merkle import fold_right
-from haven.ledger.models import LogEntry
+from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
+from haven.ledger.merkle import root_from_nodes
+from haven.ledger.models import entry_bytes
 from haven.ledger.note import NoteVerifier, split_note
 from haven.ledger.service import all_checkpoints
 from haven.ledger.tiles import (
-    TILE_HEIGHT,
     TILE_WIDTH,
+    MemoryTiles,
     split_entry_bundle,
     stored_tile,
     tiles_for_size,
@@ -76,8 +75,8 @@ class LogSource(Protocol):
         """Every signed checkpoint note the source holds, oldest first."""
         ...
 
-    def entries(self) -> Iterable[tuple[int, bytes]]:
-        """The entries with the index they claim, in index order."""
+    def entry_chunks(self) -> Iterable[list[tuple[int, bytes]]]:
+        """The entries with the index they claim, in index order, a chunk at a time."""
         ...
 
     def tile(self, level: int, index: int) -> bytes | None:
@@ -85,85 +84,83 @@ class LogSource(Protocol):
         ...
 
 
-class RightEdge:
-    """The perfect subtrees on the right edge of a growing tree: one hash per leaf, amortised,
-    and the root at any size on the way. Reports every perfect node at a tile level it builds."""
-
-    def __init__(self) -> None:
-        self.size = 0
-        self._levels: list[int] = []
-        self._hashes: list[bytes] = []
-        self.tile_hashes: dict[int, list[bytes]] = {}
-
-    def add(self, leaf: bytes) -> None:
-        level, current = 0, leaf
-        while self._levels and self._levels[-1] == level:
-            self._levels.pop()
-            current = node_hash(self._hashes.pop(), current)
-            level += 1
-            if level % TILE_HEIGHT == 0:
-                self.tile_hashes.setdefault(level // TILE_HEIGHT, []).append(current)
-        self._levels.append(level)
-        self._hashes.append(current)
-        self.size += 1
-
-    def root(self) -> bytes:
-        return fold_right(self._hashes) if self._hashes else EMPTY_ROOT
-
-
 def audit(source: LogSource, verifier: NoteVerifier) -> Audit:
     """Verify every checkpoint and recompute the tree from every entry of ``source``."""
     result = Audit()
     checkpoints = _open_checkpoints(source.signed_checkpoints(), verifier, result)
-    pending = sorted({c.size: c for c in checkpoints}.values(), key=lambda c: c.size)
-    last_good_size = 0
-    edge = RightEdge()
-    leaf_tile: tuple[int, bytes | None] = (-1, None)
-
-    def check_checkpoints() -> None:
-        nonlocal last_good_size
-        while pending and pending[0].size == edge.size:
-            checkpoint = pending.pop(0)
-            if edge.root() == checkpoint.root_hash:
-                last_good_size = checkpoint.size
-            else:
-                result.findings.append(
-                    Finding(
-                        last_good_size,
-                        f"the entries do not give the root signed at size {checkpoint.size}: "
-                        f"an entry in [{last_good_size}, {checkpoint.size}) was changed",
-                        exact=False,
-                    )
-                )
-
-    check_checkpoints()
-    for index, data in source.entries():
-        if index != edge.size:
-            result.findings.append(_out_of_place(edge.size, index))
-        position = edge.size
-        if position // TILE_WIDTH != leaf_tile[0]:
-            leaf_tile = (position // TILE_WIDTH, source.tile(0, position // TILE_WIDTH))
-        leaf = leaf_hash(data)
-        stored = _hash_at(leaf_tile[1], position % TILE_WIDTH)
-        if stored is not None and stored != leaf:
-            result.findings.append(
-                Finding(position, f"entry {position} does not hash to the tree's leaf {position}")
-            )
-        edge.add(leaf)
-        check_checkpoints()
-    result.entries = edge.size
-    result.root_hash = edge.root()
-    for checkpoint in pending:
-        result.findings.append(
-            Finding(
-                edge.size,
-                f"the log ends at {edge.size} entries but a checkpoint signed size "
-                f"{checkpoint.size}: entries from {edge.size} on were removed",
-            )
-        )
-    _compare_upper_tiles(source, edge, result)
+    rebuilt = MemoryTiles()
+    size = 0
+    for chunk in source.entry_chunks():
+        if result.first_bad_index is None and not _in_place(chunk, size):
+            result.findings.append(_first_out_of_place(chunk, size))
+        rebuilt.extend(0, size, [leaf_hash(data) for _, data in chunk])
+        size += len(chunk)
+    result.entries = size
+    result.root_hash = root_from_nodes(size, rebuilt.get_node)
+    _compare_tiles(source, rebuilt, result)
+    _check_roots(checkpoints, size, rebuilt, result)
     result.findings.sort(key=lambda f: (f.index is None, f.index or 0))
     return result
+
+
+def _in_place(chunk: list[tuple[int, bytes]], start: int) -> bool:
+    # Indexes are unique and ordered, so the ends pin down every index in between.
+    return not chunk or (chunk[0][0] == start and chunk[-1][0] == start + len(chunk) - 1)
+
+
+def _first_out_of_place(chunk: list[tuple[int, bytes]], start: int) -> Finding:
+    for expected, (index, _) in enumerate(chunk, start=start):
+        if index > expected:
+            return Finding(expected, f"entry {expected} is missing (the next one is {index})")
+        if index < expected:
+            return Finding(index, f"entry {index} appears again after entry {expected - 1}")
+    raise AssertionError("called only for a chunk out of place")
+
+
+def _compare_tiles(source: LogSource, rebuilt: MemoryTiles, result: Audit) -> None:
+    """Every tile must hold what the entries give; a level-0 tile names the entry exactly."""
+    for level, index in rebuilt.addresses():
+        expected = rebuilt.tile(level, index)
+        stored = source.tile(level, index) or b""
+        if stored[: len(expected)] == expected:
+            continue
+        position = next(
+            p for p in range(TILE_WIDTH) if _hash_at(stored, p) != _hash_at(expected, p)
+        )
+        first = (index * TILE_WIDTH + position) * TILE_WIDTH**level
+        if level == 0:
+            message = f"entry {first} does not hash to the tree's leaf {first}"
+        else:
+            message = f"tile {level}/{index} does not match the entries from {first} on"
+        result.findings.append(Finding(first, message, exact=level == 0))
+
+
+def _check_roots(
+    checkpoints: list[Checkpoint], size: int, rebuilt: MemoryTiles, result: Audit
+) -> None:
+    """Each signed root must be the root the entries give at its size."""
+    last_good = 0
+    for checkpoint in sorted(checkpoints, key=lambda c: c.size):
+        if checkpoint.size > size:
+            result.findings.append(
+                Finding(
+                    size,
+                    f"the log ends at {size} entries but a checkpoint signed size "
+                    f"{checkpoint.size}: entries from {size} on were removed",
+                )
+            )
+            return
+        if root_from_nodes(checkpoint.size, rebuilt.get_node) == checkpoint.root_hash:
+            last_good = checkpoint.size
+            continue
+        result.findings.append(
+            Finding(
+                last_good,
+                f"the entries do not give the root signed at size {checkpoint.size}: "
+                f"an entry in [{last_good}, {checkpoint.size}) was changed",
+                exact=False,
+            )
+        )
 
 
 def _open_checkpoints(notes: list[str], verifier: NoteVerifier, result: Audit) -> list[Checkpoint]:
@@ -188,38 +185,10 @@ def _open_checkpoints(notes: list[str], verifier: NoteVerifier, result: Audit) -
     return opened
 
 
-def _out_of_place(expected: int, index: int) -> Finding:
-    if index > expected:
-        return Finding(expected, f"entry {expected} is missing (the next one is {index})")
-    return Finding(index, f"entry {index} appears again after entry {expected - 1}")
-
-
-def _hash_at(tile: bytes | None, position: int) -> bytes | None:
-    if tile is None or len(tile) < (position + 1) * HASH_SIZE:
+def _hash_at(tile: bytes, position: int) -> bytes | None:
+    if len(tile) < (position + 1) * HASH_SIZE:
         return None
     return tile[position * HASH_SIZE : (position + 1) * HASH_SIZE]
-
-
-def _compare_upper_tiles(source: LogSource, edge: RightEdge, result: Audit) -> None:
-    """Tiles above level 0 must hold the perfect subtree roots the entries give."""
-    for level, hashes in sorted(edge.tile_hashes.items()):
-        for tile_index in range(-(-len(hashes) // TILE_WIDTH)):
-            expected = b"".join(hashes[tile_index * TILE_WIDTH : (tile_index + 1) * TILE_WIDTH])
-            stored = source.tile(level, tile_index) or b""
-            if stored[: len(expected)] != expected:
-                position = next(
-                    p
-                    for p in range(len(expected) // HASH_SIZE)
-                    if _hash_at(stored, p) != _hash_at(expected, p)
-                )
-                first = (tile_index * TILE_WIDTH + position) * TILE_WIDTH**level
-                result.findings.append(
-                    Finding(
-                        first,
-                        f"tile {level}/{tile_index} does not match the entries from {first} on",
-                        exact=False,
-                    )
-                )
 
 
 class DatabaseLog:
@@ -231,18 +200,20 @@ class DatabaseLog:
     def signed_checkpoints(self) -> list[str]:
         return [c.note for c in all_checkpoints(self._session)]
 
-    def entries(self) -> Iterator[tuple[int, bytes]]:
+    def entry_chunks(self) -> Iterator[list[tuple[int, bytes]]]:
         after = -1
+        connection = self._session.connection()
+        # Straight from the driver: building a result row per entry would cost more than hashing.
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        query = (
+            f'SELECT "index", data FROM ledger_entries WHERE "index" > {mark} '  # noqa: S608
+            f'ORDER BY "index" LIMIT {READ_CHUNK}'
+        )
         while True:
-            rows = self._session.execute(
-                select(LogEntry.index, LogEntry.data)
-                .where(LogEntry.index > after)
-                .order_by(LogEntry.index)
-                .limit(READ_CHUNK)
-            ).all()
+            rows = connection.exec_driver_sql(query, (after,)).all()
             if not rows:
                 return
-            yield from ((index, data) for index, data in rows)
+            yield [(index, entry_bytes(data)) for index, data in rows]
             after = rows[-1][0]
 
     def tile(self, level: int, index: int) -> bytes | None:
@@ -265,14 +236,13 @@ class ServedLog:
         assert self._note is not None
         return [self._note.decode("utf-8")]
 
-    def entries(self) -> Iterator[tuple[int, bytes]]:
+    def entry_chunks(self) -> Iterator[list[tuple[int, bytes]]]:
         position = 0
         for bundle_index in range(-(-self.size // TILE_WIDTH)):
             address = self._tiles[(None, bundle_index)]
-            entries = _bundle_entries(self._get(address.path()))
-            for data in entries[: address.hashes_wanted]:
-                yield position, data
-                position += 1
+            entries = _bundle_entries(self._get(address.path()))[: address.hashes_wanted]
+            yield [(position + offset, data) for offset, data in enumerate(entries)]
+            position += len(entries)
             if len(entries) < address.hashes_wanted:
                 return  # the rest is missing; the audit reports where the entries end
 
