@@ -80,7 +80,7 @@ def version_files(session: Session, ref: VersionRef) -> dict[str, str]:
     """A version's files, refusing them if they no longer hash to the recorded hash."""
     text = session.scalar(sa.select(PolicyVersion.files_json).where(PolicyVersion.id == ref.id))
     if text is None:
-        raise VersionNotFound(f"policy version {ref.id} does not exist", field="version")
+        raise VersionNotFound(f"Policy version {ref.id} does not exist", field="version")
     files = files_from_json(text)
     if pack_hash(files) != ref.sha256:
         raise NoActivePolicy(f"policy version {ref.id}'s text does not match its hash")
@@ -380,7 +380,7 @@ def _version(session: Session, version_id: int, *, for_update: bool = False) -> 
         query = query.with_for_update()
     version = session.scalar(query)
     if version is None:
-        raise VersionNotFound(f"policy version {version_id} does not exist", field="version")
+        raise VersionNotFound(f"Policy version {version_id} does not exist", field="version")
     return version
 
 
