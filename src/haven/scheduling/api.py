@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -18,32 +18,6 @@ router = APIRouter(prefix="/api/v1", tags=["catalogue"])
 LANGUAGE_TAG = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 OfficeId = Annotated[int, Path(ge=1, description="The office's id.")]
-
-
-class OpeningIntervalOut(BaseModel):
-    weekday: int
-    opens: time
-    closes: time
-
-
-class OfficeOut(BaseModel):
-    id: int
-    slug: str
-    name: str
-    address: str
-    timezone: str
-    languages: list[str]
-    interpreter_languages: list[str]
-    hours: list[OpeningIntervalOut]
-
-
-class ServiceOut(BaseModel):
-    id: int
-    slug: str
-    name: str
-    duration_minutes: int
-    min_notice_minutes: int
-    max_days_ahead: int
 
 
 class SlotOut(BaseModel):
@@ -63,22 +37,16 @@ class AvailabilityOut(BaseModel):
     slots: list[SlotOut]
 
 
-@router.get("/offices", response_model=list[OfficeOut])
-def get_offices(session: SessionDep) -> list[OfficeOut]:
+@router.get("/offices", response_model=list[catalog.OfficeEntry])
+def get_offices(session: SessionDep) -> list[catalog.OfficeEntry]:
     """Every office, with its weekly opening hours and languages."""
-    return [
-        OfficeOut.model_validate(office, from_attributes=True)
-        for office in catalog.list_offices(session)
-    ]
+    return catalog.list_offices(session)
 
 
-@router.get("/offices/{office_id}/services", response_model=list[ServiceOut])
-def get_services(office_id: OfficeId, session: SessionDep) -> list[ServiceOut]:
+@router.get("/offices/{office_id}/services", response_model=list[catalog.ServiceEntry])
+def get_services(office_id: OfficeId, session: SessionDep) -> list[catalog.ServiceEntry]:
     """The services an office offers for booking."""
-    return [
-        ServiceOut.model_validate(service, from_attributes=True)
-        for service in catalog.list_services(session, office_id)
-    ]
+    return catalog.list_services(session, office_id)
 
 
 @router.get("/offices/{office_id}/availability", response_model=AvailabilityOut)
