@@ -169,5 +169,5 @@ def test_seeding_again_and_haven_demo_reuse_everything(
     for _, name, zone in seeded.offices:
         assert f"{name} ({zone})" in result.output
     assert f"appointments: {seeded.appointments}" in result.output
-    assert "demo accounts:" in result.output
+    assert "demo staff" in result.output
     assert "DST:" in result.output

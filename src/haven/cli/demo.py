@@ -10,12 +10,12 @@ import typer
 
 from haven import migrate
 from haven.access.demo import describe_demo_accounts, seed_demo_accounts
-from haven.access.models import RoleAssignment, StaffAccount
 from haven.access.passwords import PasswordCost
 from haven.cli.serve import run_server
 from haven.clock import SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.disclosure.demo import describe_demo_agencies, seed_demo_agencies
 from haven.scheduling.demo import DemoSummary, seed_demo
 from haven.vault.keys import load_keyring
 
@@ -51,12 +51,12 @@ def demo(
                 PasswordCost.from_settings(settings),
                 office_ids=[office_id for office_id, _name, _zone in summary.offices[:1]],
             )
-            accounts = _staff_accounts(session)
+            demo_agencies = seed_demo_agencies(session, SystemClock(), settings)
     finally:
         engine.dispose()
     typer.echo(_describe(summary, sa.make_url(url).render_as_string(hide_password=True)))
-    typer.echo(_describe_accounts(accounts))
     typer.echo(describe_demo_accounts(demo_staff))
+    typer.echo(describe_demo_agencies(demo_agencies))
     if no_serve:
         return
     typer.echo(f"serving at {settings.base_url}/  (Ctrl+C stops)")
@@ -82,22 +82,3 @@ def _describe(summary: DemoSummary, database: str) -> str:
             "wall-clock times as before it"
         )
     return "\n".join(lines)
-
-
-def _staff_accounts(session: sa.orm.Session) -> list[str]:
-    rows = session.execute(
-        sa.select(StaffAccount.username, RoleAssignment.role)
-        .outerjoin(RoleAssignment, RoleAssignment.account_id == StaffAccount.id)
-        .where(StaffAccount.disabled.is_(False))
-        .order_by(StaffAccount.username, RoleAssignment.role)
-    ).all()
-    roles: dict[str, list[str]] = {}
-    for username, role in rows:
-        roles.setdefault(username, []).extend([role] if role else [])
-    return [f"{name} ({', '.join(sorted(set(r))) or 'no role'})" for name, r in roles.items()]
-
-
-def _describe_accounts(accounts: list[str]) -> str:
-    if not accounts:
-        return "demo accounts: none yet (staff sign-in arrives with a later issue)"
-    return "demo accounts: " + "; ".join(accounts)

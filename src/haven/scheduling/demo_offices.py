@@ -61,7 +61,7 @@ def _staff(name: str, *languages: str, hours: Hours | None = None) -> ResourceSp
 
 
 def _interpreter(name: str, language: str, hours: Hours | None = None) -> ResourceSpec:
-    return ResourceSpec(ResourceKind.INTERPRETER, name, [language, "en"], hours or [])
+    return ResourceSpec(ResourceKind.INTERPRETER, name, [language], hours or [])
 
 
 def _services(max_days_ahead: int) -> list[ServiceSpec]:
