@@ -75,6 +75,9 @@ MATRIX: dict[tuple[str, str], Allowed] = {
     ("GET", "/log/tile/{path:path}"): PUBLIC,
     ("GET", "/log/proof/{index}"): PUBLIC,
     # --- public booking pages (a person's manage token is their key, not a staff role)
+    # --- transparency: what anyone may read about the policies in force
+    ("GET", "/transparency/policy"): PUBLIC,
+    ("GET", "/transparency/policy/{version_id}"): PUBLIC,
     ("GET", "/"): PUBLIC,
     ("GET", "/offices/{office_slug}"): PUBLIC,
     ("GET", "/offices/{office_slug}/services/{service_slug}"): PUBLIC,
