@@ -25,6 +25,10 @@ def _counting(client: TestClient) -> Iterator[list[str]]:
     statements: list[str] = []
 
     def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The ledger integrates entries after commits, on its own schedule; only the page's
+        # own statements count here.
+        if "ledger_" in statement:
+            return
         if not statement.lstrip().upper().startswith(("BEGIN", "SAVEPOINT", "RELEASE")):
             statements.append(statement)
 
