@@ -27,7 +27,7 @@ from haven.ledger.merkle import root_from_nodes
 from haven.ledger.models import LogEntry, PublishedCheckpoint
 from haven.ledger.note import Signer
 from haven.ledger.proof_bundle import build_receipt
-from haven.ledger.store import APPENDED, integrate, tree_state
+from haven.ledger.store import APPENDED, integrate, lock_tree_state, tree_state
 from haven.ledger.tiles import (
     TileAddress,
     TileSet,
@@ -74,6 +74,7 @@ def publish_checkpoint(
     Before signing, the stored tiles must still give the latest checkpoint's root at its size:
     a log never signs a tree that does not extend what it signed before.
     """
+    lock_tree_state(session)  # one signer at a time, so no two checkpoints of one size
     state = tree_state(session)
     latest = latest_checkpoint(session)
     if latest is not None:

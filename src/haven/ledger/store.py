@@ -166,13 +166,20 @@ def tree_state(session: Session) -> TreeState:
     return session.execute(query).scalar_one()
 
 
+def lock_tree_state(session: Session) -> int:
+    """Take the tree state row for this transaction (integrators and checkpoint signers take
+    turns on it; SQLite: the writer lock already does) and return the integrated size."""
+    size: int = session.connection().execute(_LOCK_TREE_STATE).scalar_one()
+    return size
+
+
 def integrate(session: Session, *, batch: int = INTEGRATION_BATCH) -> int:
     """Fold every committed, not yet integrated entry into the tiles; returns the new tree size.
 
     Integrators on several processes take turns on the tree state row (SQLite: the writer lock).
     """
     connection = session.connection()
-    size: int = connection.execute(_LOCK_TREE_STATE).scalar_one()
+    size = lock_tree_state(session)
     tiles = TileSet(session)
     while True:
         rows = connection.execute(_PENDING, {"size": size, "batch": batch}).all()
