@@ -69,3 +69,16 @@ def booking(
     """N clients race for M slots through the real HTTP API, against a bare-insert baseline."""
     harness = load_harness("booking")
     harness.main(clients=clients, slots=slots, database_url=database_url, as_json=as_json)
+
+
+@app.command()
+def policy(
+    decisions: int = typer.Option(20_000, min=100, help="Decisions to time."),
+    database_url: str | None = typer.Option(
+        None, help="PostgreSQL server URL (a scratch database is created and dropped there)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Disclosure policy decisions per second and p99 latency over a realistic request mix."""
+    harness = load_harness("policy")
+    harness.main(decisions=decisions, database_url=database_url, as_json=as_json)

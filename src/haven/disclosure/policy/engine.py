@@ -20,6 +20,7 @@ import cedarpy
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from haven.db import TZDateTime
 from haven.disclosure.policy import governance
 from haven.disclosure.policy.facts import (
     DataElement,
@@ -39,8 +40,34 @@ from haven.scheduling.holidays import federal_holidays
 NOTICE_WORKING_DAYS = 10
 _ACTION = {"type": f"{NAMESPACE}::Action", "id": "disclose"}
 
+# Built once: every decision runs it, and building a statement costs more than running it.
+_INJUNCTIONS_IN_FORCE = sa.select(
+    Injunction.court,
+    Injunction.case_number,
+    Injunction.agency_category,
+    Injunction.purpose,
+    Injunction.legal_basis,
+    Injunction.data_elements,
+).where(
+    Injunction.effective_from <= sa.bindparam("now", type_=TZDateTime),
+    sa.or_(
+        Injunction.effective_until.is_(None),
+        Injunction.effective_until > sa.bindparam("now", type_=TZDateTime),
+    ),
+    Injunction.lifted_at.is_(None),
+)
+
 _compiled: dict[str, CompiledPack] = {}
 _compiled_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class InjunctionInForce:
+    """What a decision needs of an injunction that matches the request."""
+
+    court: str
+    case_number: str
+    data_elements: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -236,22 +263,20 @@ def agreement_in_force(
     )
 
 
-def _injunctions_in_force(session: Session, facts: RequestFacts, now: datetime) -> list[Injunction]:
-    query = sa.select(Injunction).where(
-        Injunction.effective_from <= now,
-        sa.or_(Injunction.effective_until.is_(None), Injunction.effective_until > now),
-        Injunction.lifted_at.is_(None),
-    )
+def _injunctions_in_force(
+    session: Session, facts: RequestFacts, now: datetime
+) -> list[InjunctionInForce]:
+    rows = session.execute(_INJUNCTIONS_IN_FORCE, {"now": now})
     return [
-        injunction
-        for injunction in session.scalars(query)
-        if injunction.agency_category in (None, str(facts.agency_category))
-        and injunction.purpose in (None, str(facts.purpose))
-        and injunction.legal_basis in (None, str(facts.legal_basis))
+        InjunctionInForce(row.court, row.case_number, frozenset(row.data_elements or ()))
+        for row in rows
+        if row.agency_category in (None, str(facts.agency_category))
+        and row.purpose in (None, str(facts.purpose))
+        and row.legal_basis in (None, str(facts.legal_basis))
     ]
 
 
-def _enjoins(injunction: Injunction, element: DataElement) -> bool:
+def _enjoins(injunction: InjunctionInForce, element: DataElement) -> bool:
     return not injunction.data_elements or str(element) in injunction.data_elements
 
 
@@ -260,7 +285,7 @@ def _cedar_request(
     element: DataElement,
     matched: Sequence[str],
     agreement: ComputerMatchingAgreement | None,
-    enjoining: Sequence[Injunction],
+    enjoining: Sequence[InjunctionInForce],
     now: datetime,
 ) -> dict[str, Any]:
     in_force = agreement is not None and agreement_in_force(agreement, facts, now)
@@ -297,7 +322,7 @@ def _findings(
     pack: CompiledPack,
     elements: Sequence[DataElement],
     results: Sequence[cedarpy.AuthzResult],
-    enjoining: Sequence[Injunction],
+    enjoining: Sequence[InjunctionInForce],
 ) -> tuple[set[DataElement], list[RuleFinding], set[str]]:
     """Which elements Cedar allowed, one finding per rule that applied, and the obligations."""
     allowed: set[DataElement] = set()
@@ -346,7 +371,7 @@ def _order(pack: CompiledPack, rule_id: str) -> tuple[int, str]:
 
 
 def _pack_finding(
-    rule: RuleText, scope: frozenset[DataElement], enjoining: Sequence[Injunction]
+    rule: RuleText, scope: frozenset[DataElement], enjoining: Sequence[InjunctionInForce]
 ) -> RuleFinding:
     effect = Effect.FORBID if rule.effect == "forbid" else Effect.PERMIT
     explanation = rule.explanation

@@ -51,6 +51,10 @@ from haven.vault.keys import Keyring
 
 SYSTEM_ACTOR = "system"
 BUNDLED_VERSION = 1
+# Built once: every decision reads it.
+_ACTIVE_REF = sa.select(PolicyVersion.id, PolicyVersion.sha256).where(
+    PolicyVersion.status == str(VersionStatus.ACTIVE)
+)
 
 
 @dataclass(frozen=True)
@@ -63,11 +67,7 @@ class VersionRef:
 
 def active_version_ref(session: Session, *, now: datetime) -> VersionRef:
     """The active version (installing the bundled pack on a fresh install); fails closed."""
-    row = session.execute(
-        sa.select(PolicyVersion.id, PolicyVersion.sha256).where(
-            PolicyVersion.status == VersionStatus.ACTIVE
-        )
-    ).first()
+    row = session.execute(_ACTIVE_REF).first()
     if row is None:
         installed = install_bundled_pack(session, now=now)
         if installed is None:
