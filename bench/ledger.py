@@ -20,9 +20,7 @@ import sqlite3
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench.scratch import scratch_database
 from haven import migrate
 from haven.clock import SystemClock
 from haven.db import make_engine, make_sessionmaker, unit_of_work
@@ -171,28 +170,11 @@ def sqlite_figures(n: int, workdir: Path) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def scratch_postgres(server_url: str) -> Iterator[str]:
-    """A migrated, empty database on the server of ``server_url``, dropped afterwards."""
-    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
-    name = f"haven_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        migrate.upgrade(url)
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
-
-
 def postgres_figures(server_url: str, writers: int) -> dict[str, Any]:
     """Entries/s that ``writers`` threads sequence, one `append` per committed transaction."""
     per_writer = PG_ENTRIES_PER_WRITER
     at = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-    with scratch_postgres(server_url) as url:
+    with scratch_database(server_url) as url:
         engine = make_engine(url, pool_size=writers, max_overflow=0)
         sessions = make_sessionmaker(engine)
         ready = threading.Barrier(writers + 1)

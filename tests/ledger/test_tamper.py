@@ -16,6 +16,7 @@ from haven.config import Settings
 from haven.db import unit_of_work
 from haven.ledger.keys import load_log_signer
 from haven.ledger.models import LogEntry, PublishedCheckpoint
+from haven.ledger.note import Signer
 from haven.ledger.verify import DatabaseLog, ServedLog, audit
 from tests.ledger.test_verify import build_log
 
@@ -75,6 +76,18 @@ TAMPERS: dict[str, tuple[Tamper, int]] = {
 }
 
 
+def tampered_log(
+    name: str, sessions: sessionmaker[Session], settings: Settings, clock: ManualClock
+) -> tuple[Signer, int]:
+    """A 600-entry log with three checkpoints, then tampered: its key and the index to name."""
+    tamper, bad_index = TAMPERS[name]
+    signer = load_log_signer(settings)
+    build_log(sessions, signer, clock)
+    with unit_of_work(sessions) as session:
+        tamper(session)
+    return signer, bad_index
+
+
 @pytest.mark.parametrize("name", sorted(TAMPERS))
 def test_verify_names_the_first_tampered_index(
     name: str,
@@ -83,11 +96,7 @@ def test_verify_names_the_first_tampered_index(
     clock: ManualClock,
     database_url: str,
 ) -> None:
-    tamper, bad_index = TAMPERS[name]
-    signer = load_log_signer(settings)
-    build_log(sessions, signer, clock)
-    with unit_of_work(sessions) as session:
-        tamper(session)
+    signer, bad_index = tampered_log(name, sessions, settings, clock)
     result = CliRunner().invoke(
         cli, ["log", "verify", "--database-url", database_url, "--vkey", signer.vkey]
     )
@@ -103,11 +112,7 @@ def test_an_outside_auditor_finds_the_same_index_over_http(
     settings: Settings,
     clock: ManualClock,
 ) -> None:
-    tamper, bad_index = TAMPERS[name]
-    signer = load_log_signer(settings)
-    build_log(sessions, signer, clock)
-    with unit_of_work(sessions) as session:
-        tamper(session)
+    signer, bad_index = tampered_log(name, sessions, settings, clock)
     result = audit(ServedLog(app_client, "/log/"), signer.verifier)
     assert not result.ok
     assert result.first_bad_index == bad_index
