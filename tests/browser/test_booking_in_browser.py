@@ -76,6 +76,8 @@ def test_book_reschedule_and_cancel_by_clicking(
     _shot(page, screenshots, "04-details")
     page.get_by_role("button", name="Book this appointment").click()
     page.get_by_role("heading", name="Please check your details").wait_for()
+    # Focus lands on the summary of what to fix.
+    assert page.evaluate("document.activeElement.className") == "error-summary"
     assert page.get_by_label("Your name").get_attribute("aria-invalid") == "true"
     _shot(page, screenshots, "05-details-errors")
 

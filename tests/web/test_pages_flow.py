@@ -283,6 +283,21 @@ def test_an_expired_hold_still_books_when_the_time_is_free(
     assert booked.status_code == 303
 
 
+def test_a_time_taken_after_the_hold_ended_says_so_on_the_form(
+    app_client: TestClient, catalogue: Catalogue, clock: ManualClock
+) -> None:
+    details = _to_details(app_client, catalogue)
+    clock.advance(timedelta(minutes=30))
+    # Meanwhile two other people take the 9:00 slot on both counters.
+    for _ in range(2):
+        _to_details(app_client, catalogue)
+    response = details.form("/book/").submit(app_client, **_fill_in(details))
+    assert response.status_code == 409
+    page = read(response)
+    assert ("#hold-notice", "That time was just taken, please choose another.") in page.links
+    assert page.form("/book/").fields["name"] == ["Ana Example"]
+
+
 def test_forms_without_the_csrf_token_are_refused(
     app_client: TestClient, catalogue: Catalogue, sessions: sessionmaker[Session]
 ) -> None:

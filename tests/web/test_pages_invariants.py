@@ -109,7 +109,10 @@ def test_no_inline_script_style_or_handlers_and_nothing_from_elsewhere(
     for name, page in pages:
         if name.endswith("headers"):
             continue
-        assert page.scripts == [{"src": "/static/vendor/htmx/htmx.min.js?v=0.1.0"}], name
+        assert page.scripts == [
+            {"src": "/static/vendor/htmx/htmx.min.js?v=0.1.0"},
+            {"src": "/static/js/haven.js?v=0.1.0"},
+        ], name
         assert page.inline_handlers == [], name
         assert page.inline_styles == 0, name
         for url in page.urls:
