@@ -48,6 +48,7 @@ CLERK = frozenset({Role.CLERK})
 MANAGER = frozenset({Role.MANAGER})
 AUDITOR = frozenset({Role.AUDITOR})
 PRIVACY_OFFICER = frozenset({Role.PRIVACY_OFFICER})
+REVIEWERS = frozenset({Role.PRIVACY_OFFICER, Role.COUNSEL})
 
 Allowed = frozenset[Role] | str
 
@@ -74,10 +75,10 @@ MATRIX: dict[tuple[str, str], Allowed] = {
     ("GET", "/log/checkpoint"): PUBLIC,
     ("GET", "/log/tile/{path:path}"): PUBLIC,
     ("GET", "/log/proof/{index}"): PUBLIC,
-    # --- public booking pages (a person's manage token is their key, not a staff role)
     # --- transparency: what anyone may read about the policies in force
     ("GET", "/transparency/policy"): PUBLIC,
     ("GET", "/transparency/policy/{version_id}"): PUBLIC,
+    # --- public booking pages (a person's manage token is their key, not a staff role)
     ("GET", "/"): PUBLIC,
     ("GET", "/offices/{office_slug}"): PUBLIC,
     ("GET", "/offices/{office_slug}/services/{service_slug}"): PUBLIC,
@@ -136,6 +137,15 @@ MATRIX: dict[tuple[str, str], Allowed] = {
     ("POST", "/api/v1/disclosure-requests"): PUBLIC,
     ("GET", "/api/v1/disclosure-requests/{public_id}"): PUBLIC,
     ("GET", "/api/v1/disclosure-requests/{public_id}/production"): PUBLIC,
+    # --- disclosure gateway: the privacy office's pages
+    ("GET", "/staff/disclosure/"): REVIEWERS,
+    ("GET", "/staff/disclosure/intake"): PRIVACY_OFFICER,
+    ("POST", "/staff/disclosure/intake"): PRIVACY_OFFICER,
+    ("GET", "/staff/disclosure/requests/{public_id}"): REVIEWERS,
+    ("POST", "/staff/disclosure/requests/{public_id}/review"): REVIEWERS,
+    ("POST", "/staff/disclosure/requests/{public_id}/produce"): REVIEWERS,
+    ("POST", "/staff/disclosure/requests/{public_id}/notice"): REVIEWERS,
+    ("POST", "/staff/disclosure/requests/{public_id}/close"): REVIEWERS,
 }
 
 # How the gate says no: the codes of NotSignedIn, RoleRequired and OutOfScope.

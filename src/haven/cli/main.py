@@ -6,6 +6,7 @@ import typer
 
 from haven.cli import bench as bench_commands
 from haven.cli import db as db_commands
+from haven.cli import disclosure as disclosure_commands
 from haven.cli import keys as keys_commands
 from haven.cli import log as log_commands
 from haven.cli import policy as policy_commands
@@ -25,6 +26,7 @@ app.add_typer(witness_commands.app, name="witness")
 app.add_typer(keys_commands.app, name="keys")
 app.add_typer(policy_commands.app, name="policy")
 app.add_typer(staff_commands.app, name="staff")
+app.add_typer(disclosure_commands.app, name="disclosure")
 app.command()(worker)
 app.command()(serve)
 app.command()(demo)

@@ -98,16 +98,20 @@ def _status(state: AppState, message: SignedMessage, public_id: str) -> dict[str
 
 def _production(state: AppState, message: SignedMessage, public_id: str) -> dict[str, Any]:
     verified = _verified(state, message)
-    with unit_of_work(state.sessions) as session:
-        return delivery.fetch_production(
-            session,
-            state.keyring,
-            state.clock,
-            office_signer(state),
-            agency_id=verified.agency_id,
-            key_id=verified.key_id,
-            public_id=public_id,
-        )
+
+    def fetch() -> dict[str, Any]:
+        with unit_of_work(state.sessions) as session:
+            return delivery.fetch_production(
+                session,
+                state.keyring,
+                state.clock,
+                office_signer(state),
+                agency_id=verified.agency_id,
+                key_id=verified.key_id,
+                public_id=public_id,
+            )
+
+    return _refusing(state, message, "production", fetch)
 
 
 def _verified(state: AppState, message: SignedMessage) -> VerifiedSignature:

@@ -238,7 +238,7 @@ def fetch_production(
     public_id: str,
 ) -> dict[str, Any]:
     """The package for the agency that asked, once produced; recorded each time it is fetched.
-    Another agency gets the same 404 as an unknown id."""
+    Another agency gets the same 404 as an unknown id (the API records refusals)."""
     request = get_agency_request(session, agency_id, public_id)
     produced = {
         RequestStatus.PRODUCED,
@@ -248,15 +248,6 @@ def fetch_production(
     }
     production = _production_or_none(session, request)
     if RequestStatus(request.status) not in produced or production is None:
-        append(
-            session,
-            DisclosureEvent.PRODUCTION_REFUSED,
-            actor=f"agency-key:{key_id}",
-            time=clock.now(),
-            refs=[request_ref(request)],
-            agency=agency_id,
-            reason=f"status {request.status}",
-        )
         raise NotProduced(
             f"there is no production for this request (it is {request.status})", field="id"
         )

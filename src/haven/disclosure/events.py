@@ -21,7 +21,6 @@ class DisclosureEvent(StrEnum):
     REQUEST_DECIDED = "disclosure:request:decided"
     PRODUCTION_MADE = "disclosure:production:produced"
     PRODUCTION_FETCHED = "disclosure:production:fetched"
-    PRODUCTION_REFUSED = "disclosure:production:refused"
     NOTICE_HANDLED = "disclosure:notice:handled"
     REQUEST_CLOSED = "disclosure:request:closed"
 
@@ -81,7 +80,6 @@ _FIELDS: dict[DisclosureEvent, set[str]] = {
         "policy_hash",
     },
     DisclosureEvent.PRODUCTION_FETCHED: {"agency", "package_sha256"},
-    DisclosureEvent.PRODUCTION_REFUSED: {"agency", "reason"},
     DisclosureEvent.NOTICE_HANDLED: {"notices", "delayed", "not_required", "delayed_until"},
     DisclosureEvent.REQUEST_CLOSED: {"from_status"},
 }

@@ -19,6 +19,7 @@ from haven.clock import Clock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
 from haven.disclosure import api as disclosure_api
+from haven.disclosure import pages as disclosure_pages
 from haven.disclosure.policy import pages as policy_pages
 from haven.ledger import api as ledger_api
 from haven.ledger.service import build_integrator
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(access_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(disclosure_api.router)
+    app.include_router(disclosure_pages.router)
     app.include_router(staff_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
