@@ -102,6 +102,8 @@ MATRIX: dict[tuple[str, str], Allowed] = {
     ("POST", "/staff/sign-out"): PUBLIC,
     ("POST", "/staff/sign-out-everywhere"): ANY_STAFF,
     ("GET", "/staff/"): ANY_STAFF,
+    ("GET", "/staff/password"): ANY_STAFF,
+    ("POST", "/staff/password"): ANY_STAFF,
     ("GET", "/staff/admin/accounts"): ADMIN,
     ("GET", "/staff/admin/accounts/new"): ADMIN,
     ("POST", "/staff/admin/accounts"): ADMIN,

@@ -325,3 +325,42 @@ def test_the_offices_page_lists_offices_and_staff_counts(
     page = read(app_client.get("/staff/admin/offices"))
     assert "Downtown Field Office" in page.text
     assert "America/New_York" in page.text
+
+
+def test_a_member_of_staff_changes_their_password_and_every_session_ends(
+    app_client: TestClient, clerk: Staff, sessions: sessionmaker[Session]
+) -> None:
+    other = TestClient(app_client.app)
+    sign_in(other, clerk)
+    sign_in(app_client, clerk)
+    form = read(app_client.get("/staff/password")).form("/staff/password")
+    wrong = form.submit(
+        app_client,
+        current_password="not my password",
+        new_password="a brand new password",
+        confirm_password="a brand new password",
+    )
+    assert wrong.status_code == 422
+    assert "The current password is not right" in read(wrong).text
+    differ = form.submit(
+        app_client,
+        current_password=clerk.password,
+        new_password="a brand new password",
+        confirm_password="another new password",
+    )
+    assert differ.status_code == 422
+    done = form.submit(
+        app_client,
+        current_password=clerk.password,
+        new_password="a brand new password",
+        confirm_password="a brand new password",
+    )
+    assert done.headers["location"] == "/staff/sign-in?password_changed=1"
+    assert other.get("/api/v1/staff/me").status_code == 401
+    assert app_client.get("/api/v1/staff/me").status_code == 401
+    assert sign_in(app_client, clerk).status_code == 401  # the old password
+    renewed = Staff(clerk.account_id, clerk.username, "a brand new password", None)
+    assert sign_in(app_client, renewed).status_code == 303
+    [entry] = ledger_entries(sessions, "access:account:password_changed")
+    assert entry["actor"] == clerk.actor
+    assert entry["sessions_revoked"] == 2

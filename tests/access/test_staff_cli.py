@@ -198,3 +198,34 @@ def test_demo_accounts_one_per_role_sign_in_with_the_printed_credentials(
                 )
         assert outcome.status is sign_in.SignInStatus.SIGNED_IN, account.role
     assert len(ledger_entries(sessions, "access:account:created")) == len(Role)
+
+
+def test_password_gives_a_new_one_and_ends_the_sessions(
+    haven: CliRunner,
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    policy: AccessPolicy,
+    downtown: int,
+) -> None:
+    run(
+        haven,
+        "add",
+        "cleo",
+        "--name",
+        "C",
+        "--role",
+        "clerk:downtown",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    with unit_of_work(sessions) as session:
+        sign_in.sign_in(session, clock, policy, username="cleo", password=PASSWORD)
+    result = run(haven, "password", "cleo", "--password-stdin", stdin="the second password\n")
+    assert result.output == "new password for staff:1; ended 1 sessions\n"
+    with unit_of_work(sessions) as session:
+        old = sign_in.sign_in(session, clock, policy, username="cleo", password=PASSWORD)
+        new = sign_in.sign_in(
+            session, clock, policy, username="cleo", password="the second password"
+        )
+    assert old.status is sign_in.SignInStatus.REFUSED
+    assert new.status is sign_in.SignInStatus.SIGNED_IN

@@ -32,6 +32,7 @@ ACCESS_TEMPLATES = {
     "staff/staff_account_created.html",
     "staff/staff_offices.html",
     "staff/staff_error.html",
+    "staff/staff_password.html",
 }
 
 
@@ -76,6 +77,7 @@ def _every_access_page(
         )
     )
     yield client.get("/staff/admin/offices")
+    yield client.get("/staff/password")
     yield client.get("/staff/admin/accounts/424242")
 
 

@@ -320,6 +320,49 @@ def staff_home(
     return staff_page(request, keyring, "staff/staff_home.html", context, principal=staff)
 
 
+@router.get("/staff/password")
+def password_page(request: Request, keyring: KeyringDep, staff: CurrentStaff) -> Response:
+    context: dict[str, Any] = {"errors": {}}
+    return staff_page(request, keyring, "staff/staff_password.html", context, principal=staff)
+
+
+@router.post("/staff/password")
+async def change_password(
+    request: Request,
+    session: SessionDep,
+    clock: ClockDep,
+    keyring: KeyringDep,
+    policy: AccessPolicyDep,
+    staff: CurrentStaff,
+) -> Response:
+    form = await checked_form(request, keyring)
+    new_password = _text(form, "new_password")
+    try:
+        if new_password != _text(form, "confirm_password"):
+            raise InvalidAccount("the two new passwords differ", field="confirm_password")
+        service.change_own_password(
+            session,
+            clock,
+            policy.password_cost,
+            account_id=staff.account_id,
+            current_password=_text(form, "current_password"),
+            new_password=new_password,
+        )
+    except InvalidAccount as exc:
+        context = {"errors": _errors(exc)}
+        return staff_page(
+            request,
+            keyring,
+            "staff/staff_password.html",
+            context,
+            principal=staff,
+            status_code=exc.status_code,
+        )
+    response = see_other(f"{SIGN_IN_PATH}?password_changed=1")
+    policy.clear_session_cookie(response)
+    return response
+
+
 # --- admin: accounts and offices ----------------------------------------------------------
 
 

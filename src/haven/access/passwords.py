@@ -54,15 +54,15 @@ def _hasher(cost: PasswordCost) -> PasswordHasher:
     )
 
 
-def check_new_password(password: str) -> None:
+def check_new_password(password: str, *, field: str = "password") -> None:
     """Refuse a password too short or too long to be a good one (InvalidAccount, 422)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidAccount(
-            f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field="password"
+            f"the password needs at least {MIN_PASSWORD_LENGTH} characters", field=field
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidAccount(
-            f"the password may have at most {MAX_PASSWORD_LENGTH} characters", field="password"
+            f"the password may have at most {MAX_PASSWORD_LENGTH} characters", field=field
         )
 
 

@@ -30,7 +30,12 @@ from haven.access.models import (
     StaffSession,
     staff_actor,
 )
-from haven.access.passwords import PasswordCost, hash_password
+from haven.access.passwords import (
+    PasswordCost,
+    check_new_password,
+    hash_password,
+    verify_password,
+)
 from haven.access.second_factor import Enrolment
 from haven.clock import Clock
 from haven.ledger.store import append
@@ -216,6 +221,35 @@ def set_password(
     revoked = _revoke_sessions(session, clock, account.id)
     _record(session, clock, AccessEvent.PASSWORD_CHANGED, actor, account, sessions_revoked=revoked)
     return revoked
+
+
+def change_own_password(
+    session: Session,
+    clock: Clock,
+    cost: PasswordCost,
+    *,
+    account_id: int,
+    current_password: str,
+    new_password: str,
+) -> int:
+    """A member of staff changes their own password, proving the current one; every session
+    of theirs ends (this one too), so a stolen session does not outlive the change."""
+    account = _account(session, account_id, for_update=True)
+    if not verify_password(cost, account.password_hash, current_password):
+        raise InvalidAccount("the current password is not right", field="current_password")
+    if current_password == new_password:
+        raise InvalidAccount(
+            "the new password must differ from the current one", field="new_password"
+        )
+    check_new_password(new_password, field="new_password")
+    return set_password(
+        session,
+        clock,
+        cost,
+        actor=account.actor,
+        account_id=account_id,
+        password=new_password,
+    )
 
 
 def reset_second_factor(

@@ -1,4 +1,4 @@
-"""`haven staff add|roles|disable|enable|unlock|reset-code|list`: staff accounts from the server.
+"""`haven staff add|roles|disable|enable|unlock|password|reset-code|list`: accounts, on the server.
 
 Run by an operator on the server, so the ledger's actor is ``system``. Roles are given as
 ``--role ROLE`` for deployment-wide roles and ``--role ROLE:OFFICE`` (office slug or id) for
@@ -143,6 +143,28 @@ def unlock(username: str = typer.Argument(...)) -> None:
     typer.echo(f"unlocked staff:{account_id}")
 
 
+@app.command()
+def password(
+    username: str = typer.Argument(...),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read the new password from standard input."
+    ),
+) -> None:
+    """Give an account a new password (a forgotten one); ends all its sessions."""
+    new_password = _read_password(password_stdin)
+    with _command("password") as (session, settings, _keyring):
+        account_id = service.account_id_by_username(session, username)
+        revoked = service.set_password(
+            session,
+            SystemClock(),
+            PasswordCost.from_settings(settings),
+            actor=SYSTEM_ACTOR,
+            account_id=account_id,
+            password=new_password,
+        )
+    typer.echo(f"new password for staff:{account_id}; ended {revoked} sessions")
+
+
 @app.command("reset-code")
 def reset_code(username: str = typer.Argument(...)) -> None:
     """Give an account a new TOTP secret (a lost phone); ends its sessions; prints it once."""
@@ -220,7 +242,7 @@ def _describe(summary: AccountSummary, slugs: dict[int, str]) -> str:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    password: str = typer.prompt("First password", hide_input=True, confirmation_prompt=True)
+    password: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     return password
 
 
