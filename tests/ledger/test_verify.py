@@ -148,6 +148,9 @@ def test_cli_reads_entries_and_exports_tiles(
     show = runner.invoke(cli, ["log", "show", "2", *db])
     assert show.exit_code == 0
     assert json.loads(show.stdout)["count"] == 2
+    raw = runner.invoke(cli, ["log", "show", "2", "--raw", *db])
+    with unit_of_work(sessions) as session:
+        assert raw.stdout_bytes == session.get_one(LogEntry, 2).data
     missing = runner.invoke(cli, ["log", "show", "5", *db])
     assert missing.exit_code == 1
     assert missing.stderr == "there is no entry 5\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -132,6 +133,7 @@ def tail(
 @app.command()
 def show(
     index: int = typer.Argument(..., min=0, help="Entry index."),
+    raw: bool = typer.Option(False, "--raw", help="The exact stored bytes (what receipts hash)."),
     database_url: str | None = DatabaseOption,
 ) -> None:
     """Print one entry's JSON."""
@@ -140,6 +142,9 @@ def show(
             data = service.entry_at(session, index)
     except HavenError as exc:
         raise _fail(exc.message, 1) from None
+    if raw:
+        sys.stdout.buffer.write(data)
+        return
     typer.echo(json.dumps(json.loads(data), indent=2, ensure_ascii=False))
 
 
