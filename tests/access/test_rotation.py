@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from haven.access.models import Role, StaffAccount
+from haven.access.sessions import AccessPolicy
 from haven.cli.main import app as cli
 from haven.clock import ManualClock
 from haven.config import Settings
@@ -19,6 +21,7 @@ from haven.vault.models import PersonRecord
 from haven.vault.reads import ReadPurpose, read_people
 from haven.vault.rotation import rewrap_person_keys, rotate_kek_files
 from haven.vault.service import PersonData, seal_person
+from tests.access.support import add_staff, grant
 
 PEOPLE = [PersonData(name=f"Rota Canary {i}", phone="+12025550143") for i in range(7)]
 
@@ -67,10 +70,14 @@ def test_haven_keys_rotate_from_the_command_line(
     sessions: sessionmaker[Session],
     settings: Settings,
     clock: ManualClock,
+    policy: AccessPolicy,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = load_keyring(settings)
     ids = _seal_all(sessions, before, clock)
+    auditor = add_staff(
+        sessions, clock, before, policy, "rota", grant(Role.AUDITOR), with_second_factor=True
+    )
     monkeypatch.setenv("HAVEN_HOME", str(settings.home))
     monkeypatch.setenv("HAVEN_DATABASE_URL", settings.resolved_database_url())
     result = CliRunner().invoke(cli, ["keys", "rotate", "--batch", "2"])
@@ -82,6 +89,10 @@ def test_haven_keys_rotate_from_the_command_line(
     with unit_of_work(sessions) as session:
         old = sa.select(sa.func.count()).where(PersonRecord.kek_id == before.current_kek_id)
         assert session.scalar(old) == 0
+        account = session.get(StaffAccount, auditor.account_id)
+        assert account is not None
+        assert account.totp_kek_id == after.current_kek_id
+    assert "rewrapped 1 second-factor secrets" in result.output
 
 
 def test_a_kek_from_the_environment_is_not_rotated_by_the_command(
