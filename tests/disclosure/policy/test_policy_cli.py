@@ -139,3 +139,18 @@ def test_show_bundled_prints_the_hash_anyone_can_recompute() -> None:
     shown = haven("policy", "show", "--bundled")
     assert shown.exit_code == 0
     assert shown.stdout.strip() == f"bundled sha256 {pack_hash(bundled_files())}"
+
+
+def test_db_upgrade_installs_the_bundled_pack_once(
+    settings: Settings, sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HAVEN_HOME", str(settings.home))
+    monkeypatch.setenv("HAVEN_DATABASE_URL", settings.resolved_database_url())
+    first = haven("db", "upgrade")
+    assert first.exit_code == 0, first.output
+    assert f"version 1 installed, sha256 {pack_hash(bundled_files())}" in first.stdout
+    again = haven("db", "upgrade")
+    assert again.exit_code == 0
+    assert "installed" not in again.stdout
+    [installed] = ledger_entries(sessions, "disclosure:policy:")
+    assert installed["kind"] == "disclosure:policy:installed"
