@@ -20,7 +20,13 @@ from haven.ledger.note import Verifier
 from haven.ledger.proof_bundle import verify_receipt
 from haven.ledger.service import Integrator
 from haven.ledger.store import append, tree_state
-from haven.ledger.tiles import split_entry_bundle, split_hashes
+from haven.ledger.tiles import (
+    TileAddress,
+    encode_index,
+    parse_tile_path,
+    split_entry_bundle,
+    split_hashes,
+)
 from tests.ledger.sample_kinds import SampleEvent
 
 AT = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -167,3 +173,12 @@ def test_commit_that_appended_wakes_the_background_integrator(app_client: TestCl
     assert size == 5
     with unit_of_work(sessions) as session:
         assert tree_state(session).size == 5
+
+
+@pytest.mark.parametrize(
+    ("index", "path"), [(0, "000"), (7, "007"), (1000, "x001/000"), (1234067, "x001/x234/067")]
+)
+def test_tile_indexes_are_spelled_as_the_spec_says(index: int, path: str) -> None:
+    assert encode_index(index) == path
+    assert parse_tile_path(f"0/{path}.p/3") == TileAddress(0, index, 3)
+    assert parse_tile_path(f"entries/{path}") == TileAddress(None, index)
