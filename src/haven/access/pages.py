@@ -29,6 +29,7 @@ from haven.access.models import OFFICE_ROLES, Role, RoleAssignment
 from haven.access.principal import StaffPrincipal
 from haven.access.second_factor import Enrolment
 from haven.access.service import RoleGrant
+from haven.access.sessions import AccessPolicy
 from haven.access.sign_in import SignInOutcome, SignInStatus
 from haven.clock import Clock
 from haven.errors import HavenError
@@ -177,9 +178,7 @@ async def sign_in_submit(
         policy.set_pending_cookie(response, outcome.token)
         return response
     if outcome.status is SignInStatus.SIGNED_IN and outcome.token is not None:
-        response = see_other(target)
-        policy.set_session_cookie(response, outcome.token)
-        return response
+        return _signed_in(policy, outcome.token, target)
     context = {**_sign_in_context(target), "username": _text(form, "username")}
     return _refused_page(request, keyring, clock, "staff/sign_in.html", context, outcome)
 
@@ -212,9 +211,7 @@ async def code_submit(
         code=_text(form, "code"),
     )
     if outcome.status is SignInStatus.SIGNED_IN and outcome.token is not None:
-        response = see_other(target)
-        policy.set_session_cookie(response, outcome.token)
-        return response
+        return _signed_in(policy, outcome.token, target)
     if outcome.status is SignInStatus.START_AGAIN:
         response = see_other(SIGN_IN_PATH)
         policy.clear_pending_cookie(response)
@@ -254,6 +251,13 @@ async def sign_out_everywhere(
     sign_in.sign_out_everywhere(session, clock, staff)
     response = see_other(f"{SIGN_IN_PATH}?signed_out=1")
     policy.clear_session_cookie(response)
+    return response
+
+
+def _signed_in(policy: AccessPolicy, token: str, target: str) -> Response:
+    """On to where the member of staff was going, with the new session's cookie."""
+    response = see_other(target)
+    policy.set_session_cookie(response, token)
     return response
 
 
