@@ -29,6 +29,8 @@ from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.errors import Gone, Invalid, NotFound
+from haven.ledger.entries import declare_kind
+from haven.ledger.store import append
 from haven.scheduling.availability import Slot
 from haven.scheduling.claiming import (
     SlotTaken as SlotTaken,  # re-exported: callers catch booking.SlotTaken
@@ -64,9 +66,10 @@ from haven.scheduling.tokens import (
     new_secret_token,
     token_hash,
 )
+from haven.vault.errors import PersonGone
 from haven.vault.keys import Keyring
 from haven.vault.reads import ReadPurpose, SealedDocument, read_people
-from haven.vault.service import PersonData, seal_for_person, seal_person
+from haven.vault.service import PersonData, person_tag_key, seal_for_person, seal_person
 
 MANAGE_PAGE_PATH = "/manage/{token}"
 # The ledger actor for a person acting through their own manage link or booking.
@@ -80,11 +83,17 @@ _CODE_ATTEMPTS = 5
 
 
 class BookingEvent(enum.StrEnum):
-    """What the ledger will record for each action (`domain:subject:action`)."""
+    """What the ledger records for each action (`domain:subject:action`)."""
 
     BOOKED = "scheduling:appointment:booked"
     RESCHEDULED = "scheduling:appointment:rescheduled"
     CANCELLED = "scheduling:appointment:cancelled"
+
+
+# Office and service ids only, as the desk's entries (haven.access.desk): never the slot's time
+# or the appointment's id, so the public log cannot be read as a list of who comes when.
+for _event in BookingEvent:
+    declare_kind(_event, fields={"office", "service"})
 
 
 class AppointmentNotFound(NotFound):
@@ -204,8 +213,10 @@ def book_appointment(
     request: BookingRequest,
     base_url: str,
     idempotency_key: str | None = None,
+    actor: str = PUBLIC_ACTOR,
 ) -> Booking:
-    """Book the requested slot (or the caller's live hold on it) for one person.
+    """Book the requested slot (or the caller's live hold on it) for one person, recorded in
+    the ledger as done by `actor` (a staff account's actor when staff book for someone).
 
     With an idempotency key, a repeat of the same request answers the first response and books
     nothing; the same key with a different request is refused. Raises SlotTaken when the time
@@ -219,7 +230,7 @@ def book_appointment(
         if earlier is not None:
             return earlier
     try:
-        return _book(session, keyring, clock, request, base_url, key_hash, fingerprint)
+        return _book(session, keyring, clock, request, base_url, key_hash, fingerprint, actor)
     except SlotTaken:
         # On PostgreSQL the same request may have committed meanwhile: answer as a retry would.
         earlier = _replay(session, keyring, clock, key_hash, fingerprint) if key_hash else None
@@ -269,7 +280,13 @@ def appointment_view(
 
 
 def reschedule_appointment(
-    session: Session, *, clock: Clock, token: str, new_start: datetime
+    session: Session,
+    *,
+    keyring: Keyring,
+    clock: Clock,
+    token: str,
+    new_start: datetime,
+    actor: str = PUBLIC_ACTOR,
 ) -> Appointment:
     """Move the appointment to `new_start` atomically: the new claims in, the old ones out.
 
@@ -303,11 +320,13 @@ def reschedule_appointment(
         appointment.ends_at = slot.ends_at
         appointment.updated_at = now
         session.flush()
-    _record_in_ledger(session, BookingEvent.RESCHEDULED, appointment)
+    _record_in_ledger(session, keyring, BookingEvent.RESCHEDULED, appointment, actor, now)
     return appointment
 
 
-def cancel_appointment(session: Session, *, clock: Clock, token: str) -> Appointment:
+def cancel_appointment(
+    session: Session, *, keyring: Keyring, clock: Clock, token: str, actor: str = PUBLIC_ACTOR
+) -> Appointment:
     """Cancel the appointment and free its time; cancelling a cancelled one changes nothing."""
     appointment = appointment_by_manage_token(session, token, for_update=True)
     if appointment.status == AppointmentStatus.CANCELLED:
@@ -318,16 +337,37 @@ def cancel_appointment(session: Session, *, clock: Clock, token: str) -> Appoint
     appointment.status = AppointmentStatus.CANCELLED
     appointment.updated_at = now
     session.flush()
-    _record_in_ledger(session, BookingEvent.CANCELLED, appointment)
+    _record_in_ledger(session, keyring, BookingEvent.CANCELLED, appointment, actor, now)
     return appointment
 
 
-def _record_in_ledger(session: Session, event: BookingEvent, appointment: Appointment) -> None:
+def _record_in_ledger(
+    session: Session,
+    keyring: Keyring,
+    event: BookingEvent,
+    appointment: Appointment,
+    actor: str,
+    now: datetime,
+) -> None:
     """The one place each action records itself in the ledger, in the same transaction.
 
-    The ledger's append (`haven.ledger`) belongs here once it exists: an entry of kind `event`
-    with the appointment's id and the person's subject tag, never personal data.
+    Called as the action's last write: on PostgreSQL the sequencer's lock is held from the
+    append until the commit, so nothing may come between them that other writers would wait
+    on. The entry names the office and service; the person appears only as their subject tag.
     """
+    try:
+        tag_keys = [person_tag_key(session, keyring, appointment.person_id)]
+    except PersonGone:  # shredded on schedule: nothing left to recognise them by
+        tag_keys = []
+    append(
+        session,
+        event,
+        actor=actor,
+        time=now,
+        subject_tag_keys=tag_keys,
+        office=appointment.office_id,
+        service=appointment.service_id,
+    )
 
 
 def _book(
@@ -338,6 +378,7 @@ def _book(
     base_url: str,
     key_hash: str | None,
     fingerprint: str,
+    actor: str,
 ) -> Booking:
     now = clock.now()
     hold = _live_hold(session, request.hold_token, now) if request.hold_token else None
@@ -418,7 +459,7 @@ def _book(
             if violates(exc, "confirmation_code"):
                 continue
             raise
-        _record_in_ledger(session, BookingEvent.BOOKED, appointment)
+        _record_in_ledger(session, keyring, BookingEvent.BOOKED, appointment, actor, now)
         return Booking(appointment=appointment, view=view, replayed=False)
     raise RuntimeError("could not draw an unused confirmation code")  # ~never: 30^8 codes
 

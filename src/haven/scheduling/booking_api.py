@@ -120,7 +120,7 @@ def reschedule_appointment(
 ) -> AppointmentView:
     """Move the appointment to another start time; the old time is freed only if this works."""
     appointment = booking.reschedule_appointment(
-        session, clock=clock, token=token, new_start=body.starts_at
+        session, keyring=keyring, clock=clock, token=token, new_start=body.starts_at
     )
     return booking.appointment_view(
         session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
@@ -136,7 +136,7 @@ def cancel_appointment(
     token: ManageToken, session: SessionDep, clock: ClockDep, keyring: KeyringDep, state: StateDep
 ) -> AppointmentView:
     """Cancel the appointment and free its time. Cancelling twice is harmless."""
-    appointment = booking.cancel_appointment(session, clock=clock, token=token)
+    appointment = booking.cancel_appointment(session, keyring=keyring, clock=clock, token=token)
     return booking.appointment_view(
         session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )
