@@ -3,8 +3,9 @@
 The agency's side goes over HTTP exactly as an agency would (signed with the demo agency's key
 from HAVEN_HOME); the office's side (the two reviewers' signatures, producing, the notice) runs
 here as the demo privacy officer and counsel, since the command runs on the server, with their
-demo authenticator secrets. Step 2 (the clerk) is the access pages' own story and is printed
-as where to look, not replayed.
+demo authenticator secrets. Step 4 proposes a permit-everything pack and tries to activate it
+(refused, and the refusal recorded). Step 2 (the clerk) is the access pages' own story and is
+printed as where to look, not replayed.
 """
 
 from __future__ import annotations
@@ -31,12 +32,17 @@ from haven.db import unit_of_work
 from haven.disclosure import delivery, review, service
 from haven.disclosure.client import AgencySigner, request_body
 from haven.disclosure.demo import DEMO_AGENCIES, load_demo_signer
+from haven.disclosure.policy import governance
+from haven.disclosure.policy.errors import ActivationRefused, PackInvalid
 from haven.disclosure.production import load_office_signer
 from haven.ledger.note import ed25519_signature_valid
 from haven.vault.keys import Keyring
 
 API = "/api/v1/disclosure-requests"
 Say = Callable[[str], None]
+
+
+PolicyError = (ActivationRefused, PackInvalid)
 
 
 class ScenarioFailed(Exception):
@@ -77,8 +83,44 @@ def run_scenario(
     say(f"  -> production fetched by the agency, signature valid, fields {package['elements']}")
 
     say("step 4: someone tries to switch the policy off")
-    say("  -> `haven policy activate VERSION` refuses without two signatures, a published")
-    say("     version and its notice period; see `haven policy show` and /transparency/policy")
+    _switch_policy_off(sessions, clock, say)
+
+
+# What "switching the policy off" would take: a rule that permits every disclosure.
+PERMIT_ALL = (
+    '@id("switch_off")\n'
+    '@explanation("Everything may be disclosed.")\n'
+    '@source("nobody")\n'
+    'permit (principal, action == Haven::Action::"disclose", resource);\n'
+)
+
+
+def _switch_policy_off(sessions: sessionmaker[Session], clock: Clock, say: Say) -> None:
+    """Propose a permit-everything pack and try to activate it at once, as the one tool there
+    is; the refusal goes into the ledger like every other attempt."""
+    with unit_of_work(sessions) as session:
+        running = governance.active_version_ref(session, now=clock.now())
+        files = governance.version_files(session, running)
+        # A fresh comment each run, so a rerun proposes anew instead of meeting its twin.
+        files["99_switch_off.cedar"] = f"// attempt {secrets.token_hex(4)}\n{PERMIT_ALL}"
+        try:
+            proposed = governance.propose_version(session, clock, files, actor="scenario")
+        except PolicyError as exc:
+            say(f"  -> the permit-everything pack is refused outright: {exc.message}")
+            return
+        version_id = proposed.id
+    try:
+        with unit_of_work(sessions) as session:
+            governance.activate_version(session, clock, version_id=version_id, actor="scenario")
+    except PolicyError as exc:
+        with unit_of_work(sessions) as session:
+            governance.record_refused_activation(
+                session, clock, version_id=version_id, reason=exc.message, actor="scenario"
+            )
+        say(f"  -> activation refused (recorded in the ledger): {exc.message}")
+        say(f"  -> the policy in force is still version {running.id} ({running.sha256[:12]}...)")
+        return
+    raise ScenarioFailed("an unsigned policy version was activated")
 
 
 def _first_office_and_service(http: httpx.Client) -> tuple[int, int]:
