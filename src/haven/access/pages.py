@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from haven.access import service, sign_in
@@ -170,8 +171,14 @@ async def sign_in_submit(
 ) -> Response:
     form = await checked_form(request, keyring)
     target = safe_next(_text(form, "next"))
-    outcome = sign_in.sign_in(
-        session, clock, policy, username=_text(form, "username"), password=_text(form, "password")
+    # argon2 takes a good part of a second on purpose: off the event loop, in a worker thread.
+    outcome = await run_in_threadpool(
+        sign_in.sign_in,
+        session,
+        clock,
+        policy,
+        username=_text(form, "username"),
+        password=_text(form, "password"),
     )
     if outcome.status is SignInStatus.CODE_NEEDED and outcome.token is not None:
         response = see_other(f"{CODE_PATH}?next={quote(target, safe='/')}")
@@ -344,7 +351,8 @@ async def change_password(
     try:
         if new_password != _text(form, "confirm_password"):
             raise InvalidAccount("the two new passwords differ", field="confirm_password")
-        service.change_own_password(
+        await run_in_threadpool(
+            service.change_own_password,
             session,
             clock,
             policy.password_cost,
@@ -401,7 +409,8 @@ async def create_account(
     values = {name: _text(form, name) for name in ("username", "display_name")}
     try:
         with session.begin_nested():
-            created = service.create_account(
+            created = await run_in_threadpool(
+                service.create_account,
                 session,
                 clock,
                 keyring,
