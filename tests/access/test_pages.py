@@ -364,3 +364,13 @@ def test_a_member_of_staff_changes_their_password_and_every_session_ends(
     [entry] = ledger_entries(sessions, "access:account:password_changed")
     assert entry["actor"] == clerk.actor
     assert entry["sessions_revoked"] == 2
+
+
+def test_an_htmx_request_without_a_session_redirects_the_whole_page(
+    app_client: TestClient,
+) -> None:
+    response = app_client.get(
+        "/staff/admin/accounts", headers={"HX-Request": "true"}, follow_redirects=False
+    )
+    assert response.status_code == 401
+    assert response.headers["hx-redirect"] == "/staff/sign-in?next=/staff/admin/accounts"

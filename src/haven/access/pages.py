@@ -65,13 +65,22 @@ class StaffPageRoute(APIRoute):
             try:
                 return await handler(request)
             except NotSignedIn:
-                return see_other(f"{SIGN_IN_PATH}?next={quote(_local_path(request), safe='/')}")
+                return sign_in_first(request)
             except HavenError as exc:
                 return staff_error_page(request, exc.status_code, exc.message, exc.code)
             except RequestValidationError:
                 return staff_error_page(request, 422, "this address is not one Haven knows")
 
         return staff_page_handler
+
+
+def sign_in_first(request: Request) -> Response:
+    """Send the browser to sign in, and back here afterwards. An htmx request (a fragment whose
+    session ended) gets a 401 with HX-Redirect, so the whole page goes, not just the fragment."""
+    url = f"{SIGN_IN_PATH}?next={quote(_local_path(request), safe='/')}"
+    if request.headers.get("HX-Request") == "true":
+        return Response(status_code=401, headers={"HX-Redirect": url, "Cache-Control": "no-store"})
+    return see_other(url)
 
 
 router = APIRouter(include_in_schema=False, route_class=StaffPageRoute)
