@@ -36,6 +36,13 @@ from haven.disclosure.policy import (
     RequestFacts,
     evaluate,
 )
+from haven.disclosure.policy.examples import (
+    CIVIL_IMMIGRATION_BULK,
+    COURT_ORDER,
+    JUDICIAL_WARRANT,
+    LAW_ENFORCEMENT,
+    ONE_PERSON,
+)
 from haven.disclosure.policy.pack import bundled_files, compile_pack
 from haven.disclosure.policy.registry import (
     InjunctionScope,
@@ -47,48 +54,6 @@ from haven.disclosure.policy.registry import (
 GOAL_P99_MS = 2.0
 NOW = datetime(2027, 3, 1, 15, tzinfo=UTC)
 SEED = 9421
-ONE = (RequestedIndividual("r1", 1),)
-
-COURT_ORDER = RequestFacts(
-    agency_category=AgencyCategory.COURT,
-    legal_basis=LegalBasis.COURT_ORDER,
-    purpose=PurposeCategory.OTHER,
-    official_title="Judge",
-    official_level=OfficialLevel.AGENCY_HEAD,
-    document_kind=DocumentKind.COURT_ORDER,
-    in_writing=True,
-    signed_by_judge=True,
-    data_elements=frozenset({DataElement.IDENTITY, DataElement.APPOINTMENT_HISTORY}),
-    individuals=ONE,
-    office_id=1,
-)
-LAW_ENFORCEMENT = dataclasses.replace(
-    COURT_ORDER,
-    agency_category=AgencyCategory.FEDERAL_LAW_ENFORCEMENT,
-    legal_basis=LegalBasis.LAW_ENFORCEMENT,
-    purpose=PurposeCategory.CRIMINAL,
-    official_level=OfficialLevel.SECTION_CHIEF,
-    document_kind=DocumentKind.WRITTEN_REQUEST,
-    signed_by_judge=False,
-    names_records=True,
-    names_activity=True,
-    crime_serious_or_violent=True,
-    subject_indicted_or_convicted=True,
-)
-CIVIL_IMMIGRATION = dataclasses.replace(
-    COURT_ORDER,
-    agency_category=AgencyCategory.IMMIGRATION_ENFORCEMENT,
-    legal_basis=LegalBasis.LAW_ENFORCEMENT,
-    purpose=PurposeCategory.CIVIL_IMMIGRATION,
-    official_level=OfficialLevel.SECTION_CHIEF,
-    document_kind=DocumentKind.WRITTEN_REQUEST,
-    signed_by_judge=False,
-    names_records=True,
-    names_activity=True,
-    data_elements=frozenset({DataElement.FUTURE_APPOINTMENTS}),
-    bulk=True,
-    individuals=(),
-)
 
 
 def request_mix(agreement_id: int) -> list[tuple[str, RequestFacts]]:
@@ -105,19 +70,8 @@ def request_mix(agreement_id: int) -> list[tuple[str, RequestFacts]]:
         ("(b)(7) agent-signed", replace(LAW_ENFORCEMENT, official_level=OfficialLevel.AGENT)),
         ("(b)(7) not charged", replace(LAW_ENFORCEMENT, subject_indicted_or_convicted=False)),
         ("(b)(7) three people", replace(LAW_ENFORCEMENT, individuals=three)),
-        ("civil immigration bulk", CIVIL_IMMIGRATION),
-        (
-            "judicial warrant",
-            replace(
-                CIVIL_IMMIGRATION,
-                legal_basis=LegalBasis.COURT_ORDER,
-                document_kind=DocumentKind.JUDICIAL_WARRANT,
-                signed_by_judge=True,
-                bulk=False,
-                individuals=ONE,
-                data_elements=frozenset({DataElement.IDENTITY, DataElement.FUTURE_APPOINTMENTS}),
-            ),
-        ),
+        ("civil immigration bulk", CIVIL_IMMIGRATION_BULK),
+        ("judicial warrant", JUDICIAL_WARRANT),
         (
             "emergency",
             replace(
@@ -132,11 +86,11 @@ def request_mix(agreement_id: int) -> list[tuple[str, RequestFacts]]:
         (
             "required by law",
             replace(
-                CIVIL_IMMIGRATION,
+                CIVIL_IMMIGRATION_BULK,
                 legal_basis=LegalBasis.REQUIRED_BY_LAW,
                 statute="8 U.S.C. 1360(b)",
                 bulk=False,
-                individuals=ONE,
+                individuals=ONE_PERSON,
                 data_elements=frozenset({DataElement.IDENTITY}),
             ),
         ),

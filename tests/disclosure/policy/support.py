@@ -13,53 +13,15 @@ from haven.access.second_factor import code_at
 from haven.access.sessions import AccessPolicy
 from haven.clock import Clock
 from haven.disclosure.policy import (
-    AgencyCategory,
     DataElement,
     Decision,
-    DocumentKind,
-    LegalBasis,
-    OfficialLevel,
-    PurposeCategory,
-    RequestedIndividual,
     RequestFacts,
     evaluate,
 )
+from haven.disclosure.policy.examples import COURT_ORDER
 from haven.vault.keys import Keyring
 from tests import factories
 from tests.access.support import Staff, add_staff, grant
-
-# A judge-signed court order for one well-identified person's identity and past visits: the
-# default pack sends it to review as asked. Each rule's test changes one thing.
-COURT_ORDER = RequestFacts(
-    agency_category=AgencyCategory.COURT,
-    legal_basis=LegalBasis.COURT_ORDER,
-    purpose=PurposeCategory.OTHER,
-    official_title="Judge of the District Court",
-    official_level=OfficialLevel.AGENCY_HEAD,
-    document_kind=DocumentKind.COURT_ORDER,
-    in_writing=True,
-    signed_by_judge=True,
-    data_elements=frozenset({DataElement.IDENTITY, DataElement.APPOINTMENT_HISTORY}),
-    individuals=(RequestedIndividual("person-1", 1),),
-    office_id=1,
-)
-
-# A (b)(7) request that meets every requirement: written, section chief, records and activity
-# named, a violent crime with the subject indicted.
-LAW_ENFORCEMENT = dataclasses.replace(
-    COURT_ORDER,
-    agency_category=AgencyCategory.FEDERAL_LAW_ENFORCEMENT,
-    legal_basis=LegalBasis.LAW_ENFORCEMENT,
-    purpose=PurposeCategory.CRIMINAL,
-    official_title="Section Chief, Violent Crimes",
-    official_level=OfficialLevel.SECTION_CHIEF,
-    document_kind=DocumentKind.WRITTEN_REQUEST,
-    signed_by_judge=False,
-    names_records=True,
-    names_activity=True,
-    crime_serious_or_violent=True,
-    subject_indicted_or_convicted=True,
-)
 
 
 def facts(base: RequestFacts = COURT_ORDER, **changes: Any) -> RequestFacts:

@@ -23,12 +23,13 @@ from haven.disclosure.policy.errors import (
     PackInvalid,
     SignatureRefused,
 )
+from haven.disclosure.policy.examples import COURT_ORDER
 from haven.disclosure.policy.models import PolicyVersion, SignerRole, VersionStatus
 from haven.disclosure.policy.pack import bundled_files, pack_hash
 from haven.ledger.models import LogEntry
 from haven.vault.keys import Keyring
 from tests.access.support import Staff, add_staff, grant
-from tests.disclosure.policy.support import COURT_ORDER, Officers, add_officers, code_for, facts
+from tests.disclosure.policy.support import Officers, add_officers, code_for, facts
 
 NOTICE_DAYS = 30
 BULK = facts(COURT_ORDER, bulk=True, individuals=())

@@ -11,8 +11,8 @@ from haven.clock import ManualClock
 from haven.config import Settings
 from haven.db import unit_of_work
 from haven.disclosure.policy import evaluate, governance
+from haven.disclosure.policy.examples import COURT_ORDER
 from haven.disclosure.policy.pack import bundled_files, pack_hash
-from tests.disclosure.policy.support import COURT_ORDER
 
 
 def test_before_first_use_the_page_publishes_the_bundled_hash(app_client: TestClient) -> None:

@@ -19,6 +19,8 @@ from haven.disclosure.policy import (
     PurposeCategory,
     RequestedIndividual,
 )
+from haven.disclosure.policy.examples import COURT_ORDER, LAW_ENFORCEMENT
+from haven.disclosure.policy.models import ComputerMatchingAgreement
 from haven.disclosure.policy.pack import bundled_files, pack_hash
 from haven.disclosure.policy.registry import (
     InjunctionScope,
@@ -27,8 +29,6 @@ from haven.disclosure.policy.registry import (
     record_matching_agreement,
 )
 from tests.disclosure.policy.support import (
-    COURT_ORDER,
-    LAW_ENFORCEMENT,
     decide,
     elements,
     facts,
@@ -56,9 +56,11 @@ def test_a_complete_court_order_goes_to_review_under_the_bundled_pack(
     assert "552a(b)(11)" in finding.source
 
 
-def test_default_deny_an_element_no_basis_covers(session: Session, clock: ManualClock) -> None:
-    # A matching agreement covers identity only; contact has no basis, so it is refused.
-    agreement = record_matching_agreement(
+def agreement_on_file(
+    session: Session, clock: ManualClock, covered: list[DataElement], starts: date, ends: date
+) -> ComputerMatchingAgreement:
+    """A benefit-fraud matching agreement with agency 7 covering these elements."""
+    return record_matching_agreement(
         session,
         clock,
         actor="staff:1",
@@ -67,9 +69,20 @@ def test_default_deny_an_element_no_basis_covers(session: Session, clock: Manual
         parties="Haven field offices; State benefits agency",
         purpose=PurposeCategory.BENEFIT_FRAUD,
         purpose_text="Detect duplicate benefit claims",
-        data_elements=[ID],
-        starts_on=clock.now().date() - timedelta(days=10),
-        ends_on=clock.now().date() + timedelta(days=300),
+        data_elements=covered,
+        starts_on=starts,
+        ends_on=ends,
+    )
+
+
+def test_default_deny_an_element_no_basis_covers(session: Session, clock: ManualClock) -> None:
+    # A matching agreement covers identity only; contact has no basis, so it is refused.
+    agreement = agreement_on_file(
+        session,
+        clock,
+        [ID],
+        clock.now().date() - timedelta(days=10),
+        clock.now().date() + timedelta(days=300),
     )
     request = facts(
         agency_category=AgencyCategory.BENEFITS_PROGRAM,
@@ -92,18 +105,8 @@ def test_default_deny_an_element_no_basis_covers(session: Session, clock: Manual
 def test_default_deny_when_the_agreement_is_for_another_agency(
     session: Session, clock: ManualClock
 ) -> None:
-    agreement = record_matching_agreement(
-        session,
-        clock,
-        actor="staff:1",
-        title="Match",
-        agency_id=7,
-        parties="Haven; State",
-        purpose=PurposeCategory.BENEFIT_FRAUD,
-        purpose_text="Duplicate claims",
-        data_elements=[ID],
-        starts_on=clock.now().date(),
-        ends_on=clock.now().date() + timedelta(days=30),
+    agreement = agreement_on_file(
+        session, clock, [ID], clock.now().date(), clock.now().date() + timedelta(days=30)
     )
     request = facts(
         legal_basis=LegalBasis.COMPUTER_MATCHING,
@@ -410,19 +413,7 @@ def test_a_matching_agreement_allows_bulk_only_while_in_force(
     session: Session, clock: ManualClock
 ) -> None:
     today = clock.now().date()
-    agreement = record_matching_agreement(
-        session,
-        clock,
-        actor="staff:1",
-        title="Benefit eligibility match",
-        agency_id=7,
-        parties="Haven field offices; State benefits agency",
-        purpose=PurposeCategory.BENEFIT_FRAUD,
-        purpose_text="Detect duplicate benefit claims",
-        data_elements=[ID, HISTORY],
-        starts_on=today,
-        ends_on=today + timedelta(days=30),
-    )
+    agreement = agreement_on_file(session, clock, [ID, HISTORY], today, today + timedelta(days=30))
     request = facts(
         agency_category=AgencyCategory.BENEFITS_PROGRAM,
         legal_basis=LegalBasis.COMPUTER_MATCHING,
