@@ -13,7 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import ManualClock
+from haven.db import unit_of_work
 from haven.disclosure.client import AgencySigner, request_body
+from haven.disclosure.models import SignatureUse
 from haven.disclosure.schemas import MAX_BODY_BYTES
 from tests.disclosure.support import API, AgencyApi, World, entries, warrant_request
 
@@ -269,3 +271,13 @@ def test_status_and_production_need_a_signature_too(
     headers = agency_api.headers("GET", f"{API}/{public_id}", b"")
     assert app_client.get(f"{API}/{public_id}/production", headers=headers).status_code == 401
     assert len(_refusals(sessions)) == 3
+
+
+def test_the_replay_cache_forgets_signatures_once_they_are_expired_anyway(
+    agency_api: AgencyApi, world: World, sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    assert agency_api.submit(warrant_request(world.office_id)).status_code == 201
+    clock.advance(timedelta(minutes=10))
+    assert agency_api.submit(warrant_request(world.office_id)).status_code == 201
+    with unit_of_work(sessions) as session:
+        assert session.query(SignatureUse).count() == 1

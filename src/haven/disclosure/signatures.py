@@ -177,6 +177,9 @@ def verify_message(session: Session, message: SignedMessage, now: datetime) -> V
         Ed25519PublicKey.from_public_bytes(key.public_key).verify(params.signature, base)
     except (InvalidSignature, ValueError):
         raise SignatureRefused("the signature does not verify", field="signature") from None
+    # Expired signatures are refused by age anyway; forgetting them here keeps the cache small
+    # without a scheduled job.
+    prune_signature_uses(session, now)
     _remember(session, params, created)
     return VerifiedSignature(
         agency_id=key.agency_id, key_id=key.key_id, created=created, nonce=params.nonce
