@@ -14,10 +14,11 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from haven.clock import Clock
-from haven.db import Base, TZDateTime
+from haven.db import Base, TZDateTime, is_postgresql
 from haven.errors import NotFound
 from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
@@ -120,14 +121,7 @@ def note_reads(
 ) -> list[PrivacyAlert]:
     """Count a member of staff's reads for the day and flag what is unusual (once a day each)."""
     day = clock.now().date()
-    tally = session.scalars(
-        sa.select(ReadTally).where(ReadTally.staff_actor == staff_actor, ReadTally.day == day)
-    ).one_or_none()
-    if tally is None:
-        tally = ReadTally(staff_actor=staff_actor, day=day, records=0)
-        session.add(tally)
-    tally.records += records
-    session.flush()
+    total = _add_to_tally(session, staff_actor, day, records)
     raised = []
     if not within_hours and not _flagged(session, staff_actor, day, AlertKind.OUTSIDE_HOURS):
         raised.append(
@@ -140,7 +134,7 @@ def note_reads(
                 records=records,
             )
         )
-    if _far_above_peers(session, tally, factor, minimum) and not _flagged(
+    if _far_above_peers(session, staff_actor, day, total, factor, minimum) and not _flagged(
         session, staff_actor, day, AlertKind.MANY_READS
     ):
         raised.append(
@@ -150,7 +144,7 @@ def note_reads(
                 kind=AlertKind.MANY_READS,
                 staff_actor=staff_actor,
                 office_id=office_id,
-                records=tally.records,
+                records=total,
             )
         )
     return raised
@@ -195,14 +189,32 @@ def _flagged(session: Session, staff_actor: str, day: date, kind: AlertKind) -> 
     return session.scalars(query.limit(1)).first() is not None
 
 
-def _far_above_peers(session: Session, tally: ReadTally, factor: int, minimum: int) -> bool:
-    if tally.records < minimum:
+def _add_to_tally(session: Session, staff_actor: str, day: date, records: int) -> int:
+    """Add to the day's tally in one statement (two tabs reading at once both count)."""
+    insert = postgresql.insert if is_postgresql(session) else sqlite.insert
+    statement = (
+        insert(ReadTally)
+        .values(staff_actor=staff_actor, day=day, records=records)
+        .on_conflict_do_update(
+            index_elements=["staff_actor", "day"],
+            set_={"records": ReadTally.records + records},
+        )
+        .returning(ReadTally.records)
+    )
+    total: int = session.execute(statement).scalar_one()
+    return total
+
+
+def _far_above_peers(
+    session: Session, staff_actor: str, day: date, total: int, factor: int, minimum: int
+) -> bool:
+    if total < minimum:
         return False
     peers = session.scalars(
         sa.select(ReadTally.records).where(
-            ReadTally.day == tally.day, ReadTally.staff_actor != tally.staff_actor
+            ReadTally.day == day, ReadTally.staff_actor != staff_actor
         )
     ).all()
     # With no peers reading that day, the minimum alone is the yardstick.
     baseline = statistics.median(peers) if peers else 0
-    return tally.records > max(minimum, factor * baseline)
+    return total > max(minimum, factor * baseline)
