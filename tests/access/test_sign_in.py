@@ -12,7 +12,13 @@ from haven.access import second_factor, service
 from haven.access.models import Role, StaffAccount
 from haven.access.passwords import PasswordCost
 from haven.access.sessions import AccessPolicy
-from haven.access.sign_in import SignInOutcome, SignInStatus, sign_in, verify_code
+from haven.access.sign_in import (
+    SignInOutcome,
+    SignInStatus,
+    delete_ended_sessions,
+    sign_in,
+    verify_code,
+)
 from haven.clock import ManualClock
 from haven.config import Settings
 from haven.db import unit_of_work
@@ -184,3 +190,27 @@ def test_a_hash_made_at_another_cost_is_renewed_at_sign_in(
     assert new_hash != old_hash
     assert ",t=2," in new_hash
     assert _password_step(sessions, clock, stronger, staff).status is SignInStatus.CODE_NEEDED
+
+
+def test_ended_sessions_are_deleted_a_day_after_they_end(
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    keyring: Keyring,
+    policy: AccessPolicy,
+) -> None:
+    staff = add_staff(sessions, clock, keyring, policy, "cleo", grant(Role.AUDITOR))
+    assert staff.enrolment is not None
+    _password_step(sessions, clock, policy, staff)  # a code step left half-done
+    clock.advance(timedelta(seconds=30))
+    pending = _password_step(sessions, clock, policy, staff)
+    code = second_factor.code_at(staff.enrolment.secret, clock.now())
+    assert _code_step(sessions, clock, keyring, policy, pending, code).token is not None
+    with unit_of_work(sessions) as session:
+        assert delete_ended_sessions(session, clock) == 0
+    clock.advance(timedelta(days=1, minutes=10))
+    with unit_of_work(sessions) as session:
+        # The abandoned step expired and the finished one was spent; the live one stays.
+        assert delete_ended_sessions(session, clock) == 2
+    clock.advance(policy.absolute)
+    with unit_of_work(sessions) as session:
+        assert delete_ended_sessions(session, clock) == 1

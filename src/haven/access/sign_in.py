@@ -9,7 +9,7 @@ about a wrong username or password is the same one, whichever it was.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -148,6 +148,22 @@ def sign_out_everywhere(session: Session, clock: Clock, principal: StaffPrincipa
         sessions_revoked=revoked,
     )
     return revoked
+
+
+def delete_ended_sessions(
+    session: Session, clock: Clock, *, older_than: timedelta = timedelta(days=1)
+) -> int:
+    """Delete session rows that ended (revoked or expired) more than `older_than` ago; for a
+    `haven worker` job. Their tokens already sign nobody in; the log keeps the sign-ins."""
+    cutoff = clock.now() - older_than
+    result = session.execute(
+        sa.delete(StaffSession)
+        .where(
+            sa.or_(StaffSession.revoked_at < cutoff, StaffSession.expires_at < cutoff),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 # --- helpers --------------------------------------------------------------------------------
