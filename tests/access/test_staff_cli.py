@@ -229,3 +229,13 @@ def test_password_gives_a_new_one_and_ends_the_sessions(
         )
     assert old.status is sign_in.SignInStatus.REFUSED
     assert new.status is sign_in.SignInStatus.SIGNED_IN
+
+
+def test_add_asks_for_the_password_twice_without_echoing_it(haven: CliRunner) -> None:
+    result = run(
+        haven, "add", "audrey", "--name", "A", "--role", "auditor", stdin=f"{PASSWORD}\n" * 2
+    )
+    assert result.exit_code == 0, result.output
+    assert "Password:" in result.output
+    assert "Repeat for confirmation:" in result.output
+    assert PASSWORD not in result.output
