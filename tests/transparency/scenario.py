@@ -18,8 +18,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-import haven.disclosure.events  # noqa: F401  (declares the gateway's kinds)
-import haven.disclosure.policy.events  # noqa: F401
 from haven.disclosure.events import DisclosureEvent
 from haven.disclosure.policy.events import PolicyEvent
 from haven.ledger.store import append

@@ -149,14 +149,13 @@ def _durations(seconds: list[int], width: int) -> list[Row]:
     """Median and 90th percentile (nearest rank) in hours, one decimal."""
     rows = [Row("time_to_decision", "decided", banded(len(seconds), width))]
     if len(seconds) < width or not seconds:
-        return rows + [
-            Row("time_to_decision", "median_hours", "withheld"),
-            Row("time_to_decision", "p90_hours", "withheld"),
-        ]
-    return rows + [
-        Row("time_to_decision", "median_hours", _hours(nearest_rank(seconds, 50))),
-        Row("time_to_decision", "p90_hours", _hours(nearest_rank(seconds, 90))),
-    ]
+        median = p90 = "withheld"
+    else:
+        median = _hours(nearest_rank(seconds, 50))
+        p90 = _hours(nearest_rank(seconds, 90))
+    rows.append(Row("time_to_decision", "median_hours", median))
+    rows.append(Row("time_to_decision", "p90_hours", p90))
+    return rows
 
 
 def nearest_rank(ordered: list[int], percent: int) -> int:
