@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     # chance to see a change to what the disclosure gateway allows before it applies.
     policy_notice_days: int = Field(default=30, ge=30, le=365)
 
+    # The public transparency report shows counts below this as a band ("0-9" for 10), so that
+    # no one can be singled out; a setting, never a query parameter, so a visitor cannot unband.
+    transparency_band_width: int = Field(default=10, ge=2, le=1000)
+
     # Staff sign-in (haven.access). Sessions end after this long without a request, and after
     # the absolute limit whatever happens; a TOTP step left half-done expires sooner.
     staff_session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
