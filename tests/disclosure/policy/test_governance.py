@@ -5,6 +5,7 @@ published version and its notice period, every step in the ledger."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -249,3 +250,23 @@ def test_diff_shows_what_a_version_changes(session: Session, clock: ManualClock)
     assert '-@id("consent")' in text
     assert "+permit (principal, action, resource);" in text
     assert governance.diff_versions(session, 1, 1) == ""
+
+
+def test_two_first_uses_at_once_install_version_1_once(
+    sessions: sessionmaker[Session], clock: ManualClock
+) -> None:
+    start = threading.Barrier(2)
+    versions: list[int] = []
+
+    def first_use() -> None:
+        start.wait()
+        with unit_of_work(sessions) as session:
+            versions.append(evaluate(session, BULK, now=clock.now()).policy_version)
+
+    threads = [threading.Thread(target=first_use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert versions == [1, 1]
+    assert [entry["kind"] for entry in policy_entries(sessions)] == ["disclosure:policy:installed"]

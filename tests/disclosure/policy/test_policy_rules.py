@@ -19,7 +19,12 @@ from haven.disclosure.policy import (
     PurposeCategory,
     RequestedIndividual,
 )
-from haven.disclosure.policy.examples import COURT_ORDER, LAW_ENFORCEMENT
+from haven.disclosure.policy.examples import (
+    CIVIL_IMMIGRATION_BULK,
+    COURT_ORDER,
+    JUDICIAL_WARRANT,
+    LAW_ENFORCEMENT,
+)
 from haven.disclosure.policy.models import ComputerMatchingAgreement
 from haven.disclosure.policy.pack import bundled_files, pack_hash
 from haven.disclosure.policy.registry import (
@@ -474,3 +479,28 @@ def test_incomplete_requests_are_rejected_as_invalid(
     assert field in decision.findings[0].explanation
     assert decision.allowed_elements == frozenset()
     assert decision.policy_version == 1
+
+
+def test_scenario_step_1_bulk_civil_immigration_request_is_denied_with_its_reasons(
+    session: Session, clock: ManualClock
+) -> None:
+    decision = decide(session, clock, CIVIL_IMMIGRATION_BULK)
+    assert decision.outcome is Outcome.DENIED
+    assert decision.allowed_elements == frozenset()
+    assert decision.allowed_individuals == ()
+    assert {
+        "specific_individuals_only",
+        "future_appointments_civil_immigration",
+        "law_enforcement_serious_crime_or_benefit_fraud",
+    } <= rule_ids(decision)
+    assert all(finding.effect is Effect.FORBID for finding in decision.findings)
+    assert all(finding.explanation and finding.source for finding in decision.findings)
+
+
+def test_scenario_step_3_a_judicial_warrant_for_one_person_goes_to_review(
+    session: Session, clock: ManualClock
+) -> None:
+    decision = decide(session, clock, JUDICIAL_WARRANT)
+    assert decision.outcome is Outcome.REVIEW
+    assert decision.allowed_elements == elements(ID, FUTURE)
+    assert decision.allowed_individuals == ("person-1",)

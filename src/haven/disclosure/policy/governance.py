@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from haven import __version__
@@ -70,9 +71,12 @@ def active_version_ref(session: Session, *, now: datetime) -> VersionRef:
     row = session.execute(_ACTIVE_REF).first()
     if row is None:
         installed = install_bundled_pack(session, now=now)
-        if installed is None:
+        if installed is not None:
+            return VersionRef(installed.id, installed.sha256)
+        # Another transaction installed it meanwhile (or versions exist but none is active).
+        row = session.execute(_ACTIVE_REF).first()
+        if row is None:
             raise NoActivePolicy("no policy version is active; nothing can be disclosed")
-        return VersionRef(installed.id, installed.sha256)
     return VersionRef(row.id, row.sha256)
 
 
@@ -105,8 +109,13 @@ def install_bundled_pack(session: Session, *, now: datetime) -> PolicyVersion | 
         activated_at=now,
         activated_by=SYSTEM_ACTOR,
     )
-    session.add(version)
-    session.flush()
+    try:
+        # Two first uses at once: the second waits on the primary key, then finds it taken.
+        with session.begin_nested():
+            session.add(version)
+            session.flush()
+    except IntegrityError:
+        return None
     append(
         session,
         PolicyEvent.INSTALLED,
