@@ -21,6 +21,7 @@ from haven.db import unit_of_work
 from haven.vault.keys import Keyring, load_keyring
 from tests import factories
 from tests.access.support import PASSWORD, add_staff, grant, ledger_entries
+from tests.access.test_reads import _refuse_ledger_writes as refuse_ledger_writes
 
 
 @pytest.fixture
@@ -280,3 +281,24 @@ def load_keyring_with_new_kek(old: Keyring) -> Keyring:
 
 
 _ = load_keyring  # the fixture's builder, named here so readers find where keyrings come from
+
+
+def test_an_account_change_whose_log_entry_fails_is_not_made(
+    sessions: sessionmaker[Session], clock: ManualClock, keyring: Keyring, policy: AccessPolicy
+) -> None:
+    staff = add_staff(sessions, clock, keyring, policy, "audrey", grant(Role.AUDITOR))
+    with unit_of_work(sessions) as session:
+        refuse_ledger_writes(session)
+    with pytest.raises(sa.exc.DBAPIError, match="ledger closed"):
+        add_staff(sessions, clock, keyring, policy, "pat", grant(Role.PRIVACY_OFFICER))
+    with pytest.raises(sa.exc.DBAPIError, match="ledger closed"):
+        _disable(sessions, clock, staff.account_id)
+    with unit_of_work(sessions) as session:
+        usernames = session.scalars(sa.select(StaffAccount.username)).all()
+        disabled = session.get_one(StaffAccount, staff.account_id).disabled
+    assert (usernames, disabled) == (["audrey"], False)
+
+
+def _disable(sessions: sessionmaker[Session], clock: ManualClock, account_id: int) -> None:
+    with unit_of_work(sessions) as session:
+        service.disable_account(session, clock, actor="system", account_id=account_id)
