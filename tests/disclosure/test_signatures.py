@@ -281,3 +281,15 @@ def test_the_replay_cache_forgets_signatures_once_they_are_expired_anyway(
     assert agency_api.submit(warrant_request(world.office_id)).status_code == 201
     with unit_of_work(sessions) as session:
         assert session.query(SignatureUse).count() == 1
+
+
+def test_a_refusal_keeps_the_caller_s_free_text_out_of_the_ledger(
+    agency_api: AgencyApi, world: World, sessions: sessionmaker[Session]
+) -> None:
+    payload = warrant_request(world.office_id)
+    payload["Rosa Example born 1990"] = "x"
+    response = agency_api.submit(payload)
+    assert response.status_code == 422
+    [refusal] = _refusals(sessions)
+    assert "Rosa" not in str(refusal)
+    assert refusal["field"] == "request"

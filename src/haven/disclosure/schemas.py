@@ -35,6 +35,7 @@ MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 1024 * 1024
 MAX_INDIVIDUALS = 50
 # Letters (any script), digits, spaces and the punctuation names, titles and citations use.
+_FIELD_NAME = re.compile(r"[a-z0-9_.]{1,80}")
 _PLAIN_TEXT = re.compile(r"[\w .,'()\-/&:#§+@]*")
 
 
@@ -153,6 +154,9 @@ def parse_request_object(data: Any) -> DisclosureRequestIn:
 def _invalid(exc: ValidationError) -> RequestInvalid:
     first = exc.errors()[0]
     field = ".".join(str(part) for part in first.get("loc", ())) or "request"
+    if not _FIELD_NAME.fullmatch(field):
+        # An unknown key is the caller's text, and refusals go into the public ledger.
+        field = "request"
     if first.get("type") == "extra_forbidden":
         return RequestInvalid(f"unknown field '{field}': Haven does not accept it", field=field)
     if first.get("type") == "json_invalid":

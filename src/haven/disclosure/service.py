@@ -81,6 +81,8 @@ CLOSABLE = frozenset(
     }
 )
 DOCUMENT_CONTEXT = "disclosure:document"
+# A refused call's path is the caller's text: only these characters reach the ledger.
+_UNSAFE_PATH = re.compile(r"[^A-Za-z0-9/_.-]")
 _JUDGE = re.compile(r"\b(judge|justice|magistrate)\b", re.IGNORECASE)
 _STATUS_FOR_OUTCOME = {
     Outcome.REJECTED_INVALID: RequestStatus.REJECTED,
@@ -204,7 +206,7 @@ def record_refusal(session: Session, clock: Clock, refusal: Refusal) -> int:
         message=refusal.message,
         key_id=refusal.key_id,
         method=refusal.method,
-        path=refusal.path[:200],
+        path=_UNSAFE_PATH.sub("?", refusal.path[:200]),
         body_sha256=hashlib.sha256(refusal.body).hexdigest(),
         body_bytes=len(refusal.body),
     )

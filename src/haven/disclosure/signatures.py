@@ -188,7 +188,8 @@ def verify_message(session: Session, message: SignedMessage, now: datetime) -> V
 
 def key_id_of(headers: Mapping[str, str]) -> str:
     """The keyid the headers claim, for recording a refusal (empty when unreadable)."""
-    found = re.search(r';keyid="([^"\\]{1,100})"', headers.get("signature-input", ""))
+    found = re.search(r';keyid="([A-Za-z0-9._:-]{1,100})"', headers.get("signature-input", ""))
+    # Anything else stays out of the ledger: a caller's free text could be anything.
     return found.group(1) if found else ""
 
 
