@@ -217,6 +217,10 @@ def test_admins_cannot_change_or_disable_themselves(
             account_id=admin.account_id,
             grants=[grant(Role.AUDITOR)],
         )
+    with pytest.raises(SelfChangeRefused), unit_of_work(sessions) as session:
+        service.reset_second_factor(
+            session, clock, keyring, actor=admin.actor, account_id=admin.account_id
+        )
     assert ledger_entries(sessions, "access:account:disabled") == []
 
 

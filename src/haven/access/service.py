@@ -257,6 +257,8 @@ def reset_second_factor(
 ) -> Enrolment:
     """Give the account a new TOTP secret (a lost phone) and end its sessions."""
     account = _account(session, account_id, for_update=True)
+    # A stolen session must not be able to swap its owner's second factor for its own.
+    _refuse_self(actor, account)
     enrolment = second_factor.enrol(account, keyring)
     account.updated_at = clock.now()
     revoked = _revoke_sessions(session, clock, account.id)
@@ -399,7 +401,9 @@ def _refuse_self(actor: str, account: StaffAccount) -> None:
     # An admin who could remove their own admin role or disable themselves could lock the
     # deployment out of its own administration; another admin (or the server's CLI) must.
     if actor == staff_actor(account.id):
-        raise SelfChangeRefused("another admin must change your own account's roles or status")
+        raise SelfChangeRefused(
+            "another admin must change your own account's roles, status or sign-in code"
+        )
 
 
 def _revoke_sessions(session: Session, clock: Clock, account_id: int) -> int:
