@@ -10,6 +10,7 @@ from haven.cli import disclosure as disclosure_commands
 from haven.cli import keys as keys_commands
 from haven.cli import log as log_commands
 from haven.cli import policy as policy_commands
+from haven.cli import report as report_commands
 from haven.cli import staff as staff_commands
 from haven.cli import witness as witness_commands
 from haven.cli.demo import demo
@@ -27,6 +28,7 @@ app.add_typer(keys_commands.app, name="keys")
 app.add_typer(policy_commands.app, name="policy")
 app.add_typer(staff_commands.app, name="staff")
 app.add_typer(disclosure_commands.app, name="disclosure")
+app.add_typer(report_commands.app, name="report")
 app.command()(worker)
 app.command()(serve)
 app.command()(demo)
