@@ -3,7 +3,6 @@ that signs its calls the way an agency would (haven.disclosure.client)."""
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,11 +19,12 @@ from haven.access.principal import StaffPrincipal
 from haven.access.second_factor import STEP_SECONDS, code_at
 from haven.access.sessions import AccessPolicy
 from haven.clock import ManualClock
+from haven.config import Settings
 from haven.db import unit_of_work
-from haven.disclosure import service
+from haven.disclosure import delivery, examples, review, service
 from haven.disclosure.client import AgencySigner, request_body
 from haven.disclosure.models import AgencyCategory
-from haven.disclosure.review import Signature
+from haven.disclosure.production import load_office_signer
 from haven.ledger.models import LogEntry
 from haven.scheduling.models import Appointment, AppointmentStatus
 from haven.vault.keys import Keyring
@@ -180,50 +180,18 @@ class AgencyApi:
 
 def bulk_request(office_id: int) -> dict[str, Any]:
     """Scenario step 1: every appointment at one office next week, for civil enforcement."""
-    return {
-        "official_name": "Pat Example",
-        "official_title": "Deputy Field Office Director",
-        "official_level": "supervisor",
-        "legal_basis": "law_enforcement",
-        "purpose": "civil_immigration",
-        "records_named": "appointment dates and times at the downtown office",
-        "activity": "civil immigration enforcement",
-        "bulk": {
-            "office_id": office_id,
-            "starts_from": NEXT_WEEK.isoformat(),
-            "ends_before": (NEXT_WEEK + timedelta(days=7)).isoformat(),
-        },
-        "data_elements": ["future_appointments"],
-    }
+    return examples.bulk_request(office_id, NEXT_WEEK)
 
 
 def warrant_request(office_id: int, elements: list[str] | None = None) -> dict[str, Any]:
     """Scenario step 3: a judicial warrant naming one person with a name and a phone number."""
-    return {
-        "official_name": "Pat Example",
-        "official_title": "Special Agent in Charge",
-        "official_level": "section_chief",
-        "legal_basis": "court_order",
-        "purpose": "criminal",
-        "records_named": "appointment records of the person named in the warrant",
-        "activity": "execution of a criminal arrest warrant",
-        "crime_serious_or_violent": True,
-        "subject_indicted_or_convicted": True,
-        "office_id": office_id,
-        "individuals": [{"name": TARGET_NAME, "phone": "(202) 555-0111"}],
-        "data_elements": elements or ["identity", "future_appointments", "contact"],
-        "document": {
-            "kind": "judicial_warrant",
-            "signed_by": "Hon. Maria Example",
-            "signer_title": "United States Magistrate Judge",
-            "issued_by": "U.S. District Court for the District of Example",
-            "media_type": "application/pdf",
-            "content_base64": base64.b64encode(WARRANT_PDF).decode(),
-        },
-    }
+    person = {"name": TARGET_NAME, "phone": "(202) 555-0111"}
+    if elements is None:
+        return examples.warrant_request(office_id, person, WARRANT_PDF)
+    return examples.warrant_request(office_id, person, WARRANT_PDF, elements)
 
 
-def reviewer(staff: Staff, role: Role, clock: ManualClock) -> Signature:
+def reviewer(staff: Staff, role: Role, clock: ManualClock) -> review.Signature:
     """A reviewer's signature: their principal and a fresh authenticator code."""
     assert staff.enrolment is not None
     clock.advance(timedelta(seconds=STEP_SECONDS))
@@ -233,10 +201,30 @@ def reviewer(staff: Staff, role: Role, clock: ManualClock) -> Signature:
         display_name=staff.username,
         offices_by_role=MappingProxyType({role: frozenset()}),
     )
-    return Signature(principal, code_at(staff.enrolment.secret, clock.now()))
+    return review.Signature(principal, code_at(staff.enrolment.secret, clock.now()))
 
 
 def entries(sessions: sessionmaker[Session], prefix: str = "") -> list[dict[str, Any]]:
     with unit_of_work(sessions) as session:
         rows = session.scalars(sa.select(LogEntry.data).order_by(LogEntry.index)).all()
     return [e for e in (json.loads(r) for r in rows) if e["kind"].startswith(prefix)]
+
+
+def approve_by_both(
+    session: Session, keyring: Keyring, clock: ManualClock, world: World, request: Any
+) -> None:
+    """The privacy officer and counsel each approve, with fresh codes."""
+    for staff, role in (
+        (world.privacy_officer, Role.PRIVACY_OFFICER),
+        (world.counsel, Role.COUNSEL),
+    ):
+        review.approve(session, keyring, clock, request, reviewer(staff, role, clock))
+
+
+def produce(
+    session: Session, keyring: Keyring, clock: ManualClock, settings: Settings, request: Any
+) -> None:
+    """Produce as a member of staff, signed with the office key the app uses."""
+    delivery.produce(
+        session, keyring, clock, load_office_signer(settings), request, actor="staff:1"
+    )

@@ -6,19 +6,26 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 import haven.disclosure
-from haven.access.models import Role
 from haven.clock import ManualClock
 from haven.config import Settings
 from haven.db import unit_of_work
-from haven.disclosure import delivery, review, service
+from haven.disclosure import service
 from haven.disclosure.errors import WrongState
-from haven.disclosure.production import load_office_signer
 from haven.vault.keys import Keyring
-from tests.disclosure.support import API, AgencyApi, World, entries, reviewer, warrant_request
+from tests.disclosure.support import (
+    API,
+    AgencyApi,
+    World,
+    approve_by_both,
+    entries,
+    produce,
+    warrant_request,
+)
 
 # Modules through which anything could leave by email.
 MAIL_MODULES = {"smtplib", "email", "aiosmtplib", "haven.notify"}
@@ -34,11 +41,7 @@ def _approved(
     public_id: str = agency_api.submit(warrant_request(world.office_id)).json()["id"]
     with unit_of_work(sessions) as session:
         request = service.get_request(session, public_id)
-        for staff, role in (
-            (world.privacy_officer, Role.PRIVACY_OFFICER),
-            (world.counsel, Role.COUNSEL),
-        ):
-            review.approve(session, keyring, clock, request, reviewer(staff, role, clock))
+        approve_by_both(session, keyring, clock, world, request)
     return public_id
 
 
@@ -55,14 +58,7 @@ def test_the_production_is_fetchable_only_once_produced_and_only_by_that_agency(
     # Approved is not produced.
     assert agency_api.get(f"{API}/{public_id}/production").status_code == 409
     with unit_of_work(sessions) as session:
-        delivery.produce(
-            session,
-            keyring,
-            clock,
-            load_office_signer(settings),
-            service.get_request(session, public_id),
-            actor="staff:1",
-        )
+        produce(session, keyring, clock, settings, service.get_request(session, public_id))
     other = AgencyApi(app_client, world.health, clock)
     assert other.get(f"{API}/{public_id}/production").status_code == 404
     fetched = agency_api.get(f"{API}/{public_id}/production")
@@ -86,16 +82,11 @@ def test_a_request_cannot_be_produced_twice(
     settings: Settings,
 ) -> None:
     public_id = _approved(agency_api, world, sessions, clock, keyring)
-    signer = load_office_signer(settings)
     with unit_of_work(sessions) as session:
         request = service.get_request(session, public_id)
-        delivery.produce(session, keyring, clock, signer, request, actor="staff:1")
-        try:
-            delivery.produce(session, keyring, clock, signer, request, actor="staff:1")
-        except WrongState:
-            pass
-        else:
-            raise AssertionError("a second production was made")
+        produce(session, keyring, clock, settings, request)
+        with pytest.raises(WrongState):
+            produce(session, keyring, clock, settings, request)
 
 
 def test_nothing_in_the_gateway_can_send_email() -> None:

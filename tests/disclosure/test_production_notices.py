@@ -9,15 +9,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from haven.access.models import Role
 from haven.clock import ManualClock
 from haven.config import Settings
 from haven.db import unit_of_work
-from haven.disclosure import accounting, delivery, review, service
+from haven.disclosure import accounting, delivery, service
 from haven.disclosure.models import NoticeStatus, RequestStatus
-from haven.disclosure.production import load_office_signer
 from haven.vault.keys import Keyring
-from tests.disclosure.support import TARGET_NAME, AgencyApi, World, reviewer
+from tests.disclosure.support import TARGET_NAME, AgencyApi, World, approve_by_both, produce
 
 
 def _emergency() -> dict[str, Any]:
@@ -46,19 +44,8 @@ def _produced(
     public_id: str = answer.json()["id"]
     with unit_of_work(sessions) as session:
         request = service.get_request(session, public_id)
-        review.approve(
-            session,
-            keyring,
-            clock,
-            request,
-            reviewer(world.privacy_officer, Role.PRIVACY_OFFICER, clock),
-        )
-        review.approve(
-            session, keyring, clock, request, reviewer(world.counsel, Role.COUNSEL, clock)
-        )
-        delivery.produce(
-            session, keyring, clock, load_office_signer(settings), request, actor="staff:1"
-        )
+        approve_by_both(session, keyring, clock, world, request)
+        produce(session, keyring, clock, settings, request)
     return public_id
 
 
@@ -139,19 +126,8 @@ def test_a_law_enforcement_disclosure_owes_no_notice_and_is_hidden_from_the_pers
     assert answer.json()["status"] == "in-review", answer.text
     with unit_of_work(sessions) as session:
         request = service.get_request(session, answer.json()["id"])
-        review.approve(
-            session,
-            keyring,
-            clock,
-            request,
-            reviewer(world.privacy_officer, Role.PRIVACY_OFFICER, clock),
-        )
-        review.approve(
-            session, keyring, clock, request, reviewer(world.counsel, Role.COUNSEL, clock)
-        )
-        delivery.produce(
-            session, keyring, clock, load_office_signer(settings), request, actor="staff:1"
-        )
+        approve_by_both(session, keyring, clock, world, request)
+        produce(session, keyring, clock, settings, request)
         [notice] = delivery.handle_notice(session, clock, request, actor="staff:2")
         assert notice.status == NoticeStatus.NOT_REQUIRED
         assert request.status == RequestStatus.NOTICED

@@ -32,6 +32,7 @@ from haven.db import unit_of_work
 from haven.disclosure import delivery, review, service
 from haven.disclosure.client import AgencySigner, request_body
 from haven.disclosure.demo import DEMO_AGENCIES, load_demo_signer
+from haven.disclosure.examples import bulk_request, warrant_request
 from haven.disclosure.policy import governance
 from haven.disclosure.policy.errors import ActivationRefused, PackInvalid
 from haven.disclosure.production import load_office_signer
@@ -39,6 +40,7 @@ from haven.ledger.note import ed25519_signature_valid
 from haven.vault.keys import Keyring
 
 API = "/api/v1/disclosure-requests"
+DEMO_WARRANT = b"%PDF-1.4 demo warrant (fiction)\n%%EOF\n"
 Say = Callable[[str], None]
 
 
@@ -62,7 +64,8 @@ def run_scenario(
     office_id, service_id = _first_office_and_service(http)
 
     say("step 1: bulk request for next week's appointments, civil immigration enforcement")
-    answer = _submit(http, signer, clock, _bulk(office_id, clock))
+    next_week = clock.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=7)
+    answer = _submit(http, signer, clock, bulk_request(office_id, next_week))
     say(f"  -> {answer['status']}")
     for reason in answer.get("decision", {}).get("reasons", []):
         say(f"     {reason['rule']}: {reason['explanation']}")
@@ -74,7 +77,8 @@ def run_scenario(
     say("step 3: a judicial warrant naming one person")
     email = f"scenario.{secrets.token_hex(4)}@example.org"
     _book(http, office_id, service_id, email, clock)
-    answer = _submit(http, signer, clock, _warrant(office_id, email))
+    person = {"name": "Dana Scenario", "email": email}
+    answer = _submit(http, signer, clock, warrant_request(office_id, person, DEMO_WARRANT))
     say(f"  -> {answer['status']} ({answer.get('decision', {}).get('outcome')})")
     if answer["status"] != "in-review":
         raise ScenarioFailed("the warrant did not go to review")
@@ -242,50 +246,6 @@ def _signature(session: Session, keyring: Keyring, clock: Clock, role: Role) -> 
         offices_by_role=MappingProxyType({role: frozenset()}),
     )
     return review.Signature(principal, code_at(secret.decode(), clock.now()))
-
-
-def _bulk(office_id: int, clock: Clock) -> dict[str, Any]:
-    start = clock.now().replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=7)
-    return {
-        "official_name": "Pat Example",
-        "official_title": "Deputy Field Office Director",
-        "official_level": "supervisor",
-        "legal_basis": "law_enforcement",
-        "purpose": "civil_immigration",
-        "records_named": "appointment dates and times",
-        "activity": "civil immigration enforcement",
-        "bulk": {
-            "office_id": office_id,
-            "starts_from": start.isoformat(),
-            "ends_before": (start + timedelta(days=7)).isoformat(),
-        },
-        "data_elements": ["future_appointments"],
-    }
-
-
-def _warrant(office_id: int, email: str) -> dict[str, Any]:
-    return {
-        "official_name": "Pat Example",
-        "official_title": "Special Agent in Charge",
-        "official_level": "section_chief",
-        "legal_basis": "court_order",
-        "purpose": "criminal",
-        "records_named": "appointment records of the person named in the warrant",
-        "activity": "execution of a criminal arrest warrant",
-        "crime_serious_or_violent": True,
-        "subject_indicted_or_convicted": True,
-        "office_id": office_id,
-        "individuals": [{"name": "Dana Scenario", "email": email}],
-        "data_elements": ["identity", "future_appointments", "contact"],
-        "document": {
-            "kind": "judicial_warrant",
-            "signed_by": "Hon. Demo Judge",
-            "signer_title": "United States Magistrate Judge",
-            "issued_by": "U.S. District Court, Demo District",
-            "media_type": "application/pdf",
-            "content_base64": base64.b64encode(b"%PDF-1.4 demo warrant\n").decode(),
-        },
-    }
 
 
 def _ok(response: httpx.Response) -> Any:
