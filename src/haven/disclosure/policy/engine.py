@@ -266,7 +266,7 @@ def agreement_in_force(
 def _injunctions_in_force(
     session: Session, facts: RequestFacts, now: datetime
 ) -> list[InjunctionInForce]:
-    rows = session.execute(_INJUNCTIONS_IN_FORCE, {"now": now})
+    rows = session.connection().execute(_INJUNCTIONS_IN_FORCE, {"now": now})
     return [
         InjunctionInForce(row.court, row.case_number, frozenset(row.data_elements or ()))
         for row in rows

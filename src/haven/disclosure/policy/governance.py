@@ -68,13 +68,13 @@ class VersionRef:
 
 def active_version_ref(session: Session, *, now: datetime) -> VersionRef:
     """The active version (installing the bundled pack on a fresh install); fails closed."""
-    row = session.execute(_ACTIVE_REF).first()
+    row = session.connection().execute(_ACTIVE_REF).first()
     if row is None:
         installed = install_bundled_pack(session, now=now)
         if installed is not None:
             return VersionRef(installed.id, installed.sha256)
         # Another transaction installed it meanwhile (or versions exist but none is active).
-        row = session.execute(_ACTIVE_REF).first()
+        row = session.connection().execute(_ACTIVE_REF).first()
         if row is None:
             raise NoActivePolicy("no policy version is active; nothing can be disclosed")
     return VersionRef(row.id, row.sha256)
