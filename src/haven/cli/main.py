@@ -14,6 +14,7 @@ from haven.cli import report as report_commands
 from haven.cli import staff as staff_commands
 from haven.cli import witness as witness_commands
 from haven.cli.demo import demo
+from haven.cli.receipt import verify_receipt
 from haven.cli.serve import serve
 from haven.cli.worker import worker
 
@@ -32,3 +33,4 @@ app.add_typer(report_commands.app, name="report")
 app.command()(worker)
 app.command()(serve)
 app.command()(demo)
+app.command("verify-receipt")(verify_receipt)

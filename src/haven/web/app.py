@@ -26,6 +26,7 @@ from haven.ledger.service import build_integrator
 from haven.scheduling import api as scheduling_api
 from haven.scheduling import booking_api
 from haven.scheduling import pages as scheduling_pages
+from haven.transparency import own_pages
 from haven.transparency import pages as transparency_pages
 from haven.vault.keys import load_keyring
 from haven.web.errors import install_error_handlers
@@ -87,5 +88,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(staff_pages.router)
     app.include_router(transparency_pages.router)
     app.include_router(transparency_pages.downloads)
+    app.include_router(own_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
