@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint install
+.PHONY: demo test lint install translations
 
 $(BIN)/haven: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,3 +23,11 @@ lint: $(BIN)/haven
 
 test: lint
 	$(BIN)/python -m pytest
+
+# After changing text on a public page: extract it, then translate the new entries in each
+# src/haven/web/translations/<lang>/LC_MESSAGES/messages.po (tests/i18n fails until every one is).
+translations: $(BIN)/haven
+	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=Haven \
+		--copyright-holder="Haven contributors" -o src/haven/web/translations/messages.pot .
+	$(BIN)/pybabel update -i src/haven/web/translations/messages.pot \
+		-d src/haven/web/translations --no-location --ignore-obsolete

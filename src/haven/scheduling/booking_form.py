@@ -4,6 +4,7 @@ or into messages in plain words next to each field, with the person's values kep
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,10 @@ from haven.scheduling.schemas import (
     BookingRequest,
     canonical_language_tag,
 )
+from haven.web.i18n import DEFAULT_LOCALE, N_, translate
+
+# Shows a message (a msgid with %(name)s placeholders) in the person's language.
+Translate = Callable[[str, Mapping[str, object] | None], str]
 
 # Languages a person can say they prefer, beyond those the office speaks. Issue 7's list.
 COMMON_LANGUAGES = ("en", "es", "zh-Hans", "zh-Hant", "vi", "ko", "tl", "ru", "ar", "ht", "fr")
@@ -35,25 +40,46 @@ FORM_FIELDS = (
     "accommodation_note",
 )
 
-# What a field's error says, by field and pydantic error type; "*" is any other type.
+# What a field's error says, by field and pydantic error type; "*" is any other type. Messages
+# are msgids: the page shows them translated, with these limits filled in.
+_LIMITS = {"name_limit": MAX_NAME_LENGTH, "note_limit": MAX_NOTE_LENGTH}
+_ENTER_NAME = N_("Enter your name")
+_NAME_TOO_LONG = N_("Your name must be %(name_limit)s characters or fewer")
+_NOTE_TOO_LONG = N_("Keep the note to %(note_limit)s characters or fewer")
+_CHOOSE_INTERPRETER = N_("Choose the language for your interpreter")
 _MESSAGES: dict[str, dict[str, str]] = {
     "name": {
-        "missing": "Enter your name",
-        "too_short": "Enter your name",
-        "string_too_short": "Enter your name",
-        "too_long": f"Your name must be {MAX_NAME_LENGTH} characters or fewer",
-        "string_too_long": f"Your name must be {MAX_NAME_LENGTH} characters or fewer",
-        "*": "Your name contains characters we cannot use; please type it again",
+        "missing": _ENTER_NAME,
+        "too_short": _ENTER_NAME,
+        "string_too_short": _ENTER_NAME,
+        "too_long": _NAME_TOO_LONG,
+        "string_too_long": _NAME_TOO_LONG,
+        "*": N_("Your name contains characters we cannot use; please type it again"),
     },
-    "language": {"*": "Choose the language you prefer"},
+    "language": {"*": N_("Choose the language you prefer")},
     "accommodation_note": {
-        "too_long": f"Keep the note to {MAX_NOTE_LENGTH} characters or fewer",
-        "string_too_long": f"Keep the note to {MAX_NOTE_LENGTH} characters or fewer",
-        "*": "The note contains characters we cannot use; please type it again",
+        "too_long": _NOTE_TOO_LONG,
+        "string_too_long": _NOTE_TOO_LONG,
+        "*": N_("The note contains characters we cannot use; please type it again"),
     },
-    "accommodations": {"*": "Choose only from the listed needs"},
-    "interpreter_language": {"*": "Choose the language for your interpreter"},
+    "accommodations": {"*": N_("Choose only from the listed needs")},
+    "interpreter_language": {"*": _CHOOSE_INTERPRETER},
 }
+# Phone and email: what the vault said (haven.vault.contact), in words we can translate.
+_CONTACT_MESSAGES = {
+    "the phone number could not be read": N_("The phone number could not be read"),
+    "the phone number is not a valid number": N_("The phone number is not a valid number"),
+    "the email address is not valid": N_("The email address is not valid"),
+}
+_CHECK_CONTACT = {
+    "phone": N_("Check the phone number"),
+    "email": N_("Check the email address"),
+}
+
+
+def english(message: str, params: Mapping[str, object] | None = None) -> str:
+    """A form message in English (the source language)."""
+    return translate(DEFAULT_LOCALE, message, params)
 
 
 @dataclass(frozen=True)
@@ -144,19 +170,24 @@ class DetailsForm:
         )
 
 
-def booking_request(details: DetailsForm, hold: HeldTime, hold_token: str) -> BookingRequest | None:
-    """The booking for the held slot, or None with `details.errors` filled in."""
+def booking_request(
+    details: DetailsForm, hold: HeldTime, hold_token: str, text: Translate = english
+) -> BookingRequest | None:
+    """The booking for the held slot, or None with `details.errors` filled in (in the
+    language `text` translates to)."""
     details.errors = {}
     if not details.phone and not details.email:
-        details.errors["phone"] = "Enter a phone number or an email address"
+        details.errors["phone"] = text(N_("Enter a phone number or an email address"), None)
     elif details.phone and details.email:
-        details.errors["phone"] = "Give just one way to reach you: a phone number or an email"
+        details.errors["phone"] = text(
+            N_("Give just one way to reach you: a phone number or an email"), None
+        )
     asks_interpreter = Accommodation.INTERPRETER.value in details.accommodations
     wanted = details.interpreter_language if asks_interpreter else ""
     if asks_interpreter and not wanted:
-        details.errors["interpreter_language"] = "Choose the language for your interpreter"
+        details.errors["interpreter_language"] = text(_CHOOSE_INTERPRETER, None)
     elif (wanted or None) != hold.interpreter_language:
-        details.errors["interpreter_language"] = _interpreter_mismatch(hold)
+        details.errors["interpreter_language"] = text(_interpreter_mismatch(hold), None)
     payload: dict[str, Any] = {
         "office_id": hold.office_id,
         "service_id": hold.service_id,
@@ -175,7 +206,7 @@ def booking_request(details: DetailsForm, hold: HeldTime, hold_token: str) -> Bo
     except ValidationError as exc:
         for error in exc.errors():
             name = str(error["loc"][0]) if error["loc"] else "name"
-            details.errors.setdefault(name, _message(name, error))
+            details.errors.setdefault(name, text(_message(name, error), _LIMITS))
         request = None
     # In the form's order, so the summary at the top reads like the form.
     order = {name: n for n, name in enumerate(FORM_FIELDS)}
@@ -196,20 +227,21 @@ def language_choices(office_languages: list[str]) -> list[str]:
 
 def _interpreter_mismatch(hold: HeldTime) -> str:
     if hold.interpreter_language:
-        return (
+        return N_(
             "The time you chose was kept for you with an interpreter. To change that, "
             "go back and choose the time again"
         )
-    return (
+    return N_(
         "The time you chose was kept for you without an interpreter. To have one, go back, "
         "choose the interpreter's language and then a time"
     )
 
 
 def _message(name: str, error: Any) -> str:
+    """The msgid for one pydantic error of a field."""
     messages = _MESSAGES.get(name)
     if messages is not None:
         return messages.get(str(error["type"]), messages["*"])
     # Phone and email: the vault's own words ("the phone number is not a valid number").
-    text = str(error.get("msg", "is not valid")).removeprefix("Value error, ")
-    return text[:1].upper() + text[1:]
+    said = str(error.get("msg", "")).removeprefix("Value error, ")
+    return _CONTACT_MESSAGES.get(said, _CHECK_CONTACT.get(name, _CHECK_CONTACT["phone"]))

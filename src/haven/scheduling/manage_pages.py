@@ -27,7 +27,8 @@ from haven.scheduling.page_parts import (
     service_by_id,
 )
 from haven.web.deps import ClockDep, SessionDep, StateDep
-from haven.web.page_route import Call, PageCall, PageRoute, form_text, see_other, sentence
+from haven.web.page_route import Call, PageCall, PageRoute, form_text, see_other
+from haven.web.public_messages import CHOOSE_LISTED_TIME
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
@@ -87,7 +88,7 @@ async def reschedule(token: str, call: Call) -> Response:
     except ValueError:
         new_start = None
     if new_start is None or new_start.tzinfo is None:
-        notice = "Please choose one of the times below."
+        notice = call.text(CHOOSE_LISTED_TIME)
         return _reschedule_page(call, token, None, notice=notice, status_code=422)
     try:
         with call.session.begin_nested():
@@ -100,7 +101,7 @@ async def reschedule(token: str, call: Call) -> Response:
             )
     except (booking.SlotTaken, SlotRuleBroken) as exc:
         return _reschedule_page(
-            call, token, raw_start, notice=sentence(exc.message), status_code=exc.status_code
+            call, token, raw_start, notice=call.problem(exc), status_code=exc.status_code
         )
     return see_other(manage_path(token) + "?done=rescheduled")
 

@@ -45,7 +45,8 @@ from haven.scheduling.page_parts import (
 )
 from haven.scheduling.schemas import Accommodation, HoldRequest
 from haven.scheduling.tokens import MAX_TOKEN_LENGTH, token_hash
-from haven.web.page_route import Call, PageCall, PageRoute, form_text, see_other, sentence
+from haven.web.page_route import Call, PageCall, PageRoute, form_text, see_other
+from haven.web.public_messages import BOOKING_FORM_GONE, CHOOSE_LISTED_TIME
 
 __all__ = ["api_calendar", "router"]
 
@@ -54,6 +55,8 @@ router.include_router(manage_pages.router)
 
 
 class BookingFormGone(Gone):
+    public_message = BOOKING_FORM_GONE
+
     def __init__(self) -> None:
         super().__init__("this booking form has expired: please choose a time again")
 
@@ -111,11 +114,11 @@ async def hold_time(office_slug: str, service_slug: str, call: Call) -> Response
                 hold_for=timedelta(minutes=call.settings.hold_minutes),
             )
     except ValidationError:
-        notice = "Please choose one of the times below."
+        notice = call.text(CHOOSE_LISTED_TIME)
         return _slots_page(call, office, service, None, interpreter, notice, status_code=422)
     except (booking.SlotTaken, SlotRuleBroken) as exc:
         week = local_week_of(start, office)
-        notice = sentence(exc.message)
+        notice = call.problem(exc)
         return _slots_page(
             call, office, service, week, interpreter, notice, status_code=exc.status_code
         )
@@ -180,6 +183,7 @@ def held_time(call: PageCall, token: str, posted: FormData | None = None) -> Hel
 def your_details(hold_token: str, call: Call) -> Response:
     held = held_time(call, hold_token)
     form = DetailsForm.for_hold(held, idempotency_key=secrets.token_urlsafe(18))
+    form.language = call.locale  # the language they are reading in, until they say otherwise
     return _details_page(call, held, hold_token, form)
 
 
@@ -188,7 +192,7 @@ async def book(hold_token: str, call: Call) -> Response:
     posted = await call.checked_form()
     form = DetailsForm.from_form(posted)
     held = held_time(call, hold_token, posted)
-    request = booking_request(form, held, hold_token)
+    request = booking_request(form, held, hold_token, call.text)
     if request is None:
         return _details_page(call, held, hold_token, form, status_code=422)
     try:
@@ -204,7 +208,7 @@ async def book(hold_token: str, call: Call) -> Response:
     except (Invalid, booking.SlotTaken) as exc:
         # A field of the form, or else the time itself (taken, or no longer bookable).
         where = exc.field if exc.field in FORM_FIELDS else "hold-notice"
-        form.errors[where] = sentence(exc.message)
+        form.errors[where] = call.problem(exc)
         return _details_page(call, held, hold_token, form, status_code=exc.status_code)
     return see_other(manage_path(_manage_token(booked.view.manage_url)) + "/confirmation")
 
@@ -236,7 +240,7 @@ def _details_page(
         "form": form,
         "action": f"/book/{hold_token}",
         "retime_url": f"{slots_url(office, service)}?{urlencode(query)}",
-        "languages": language_choices(office.languages),
+        "languages": language_choices([*office.languages, call.locale]),
         "interpreter_languages": interpreter_choices(office),
         "accommodation_codes": [a.value for a in Accommodation],
     }

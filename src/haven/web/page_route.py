@@ -25,17 +25,21 @@ from haven.errors import HavenError
 from haven.vault.keys import Keyring
 from haven.web import csrf
 from haven.web.deps import ClockDep, KeyringDep, SessionDep, StateDep
+from haven.web.i18n import request_locale, translate
+from haven.web.public_messages import ADDRESS_UNKNOWN, problem_message
 from haven.web.templating import render
 
 
 def error_page(request: Request, status_code: int, message: str) -> Response:
-    """A page that says what went wrong and where to go next."""
+    """A page that says what went wrong and where to go next; `message` is one of
+    public_messages' msgids, shown in the person's language."""
     return render(
         request,
         "pages/error.html",
-        {"status_code": status_code, "message": message},
+        {"status_code": status_code, "message": translate(request_locale(request), message)},
         status_code=status_code,
         headers={"Cache-Control": "no-store"},
+        translated=True,
     )
 
 
@@ -47,11 +51,9 @@ class PageRoute(APIRoute):
             try:
                 return await handler(request)
             except HavenError as exc:
-                return error_page(request, exc.status_code, exc.message)
+                return error_page(request, exc.status_code, problem_message(exc))
             except RequestValidationError:
-                return error_page(
-                    request, 422, "This address is not one Haven knows. Please start again."
-                )
+                return error_page(request, 422, ADDRESS_UNKNOWN)
 
         return page_handler
 
@@ -85,9 +87,23 @@ class PageCall:
             {**context, "csrf_token": guard.token},
             status_code=status_code,
             headers={"Cache-Control": "no-store"} if private else {},
+            translated=True,
         )
         guard.set_cookie(response)
         return response
+
+    @property
+    def locale(self) -> str:
+        """The language this request's page is shown in."""
+        return request_locale(self.request)
+
+    def text(self, message: str, params: Mapping[str, object] | None = None) -> str:
+        """A public message (a msgid) in the person's language."""
+        return translate(self.locale, message, params)
+
+    def problem(self, error: HavenError) -> str:
+        """What a page says about a domain error, in the person's language."""
+        return self.text(problem_message(error))
 
     async def checked_form(self) -> FormData:
         """The posted form, once its CSRF token checks out (CsrfRefused, a 403, otherwise)."""
