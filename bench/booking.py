@@ -37,8 +37,7 @@ import sqlalchemy as sa
 import uvicorn
 from fastapi import APIRouter
 
-from bench.ledger import scratch_postgres
-from haven import migrate
+from bench.scratch import scratch_database
 from haven.clock import SystemClock
 from haven.config import Settings
 from haven.db import TZDateTime, make_engine, make_sessionmaker, unit_of_work
@@ -125,17 +124,14 @@ def main(*, clients: int, slots: int, database_url: str | None, as_json: bool) -
 
 @contextmanager
 def _scratch_database(database_url: str | None) -> Iterator[tuple[str, Path]]:
-    with tempfile.TemporaryDirectory(prefix="haven-bench-") as tmp:
-        home = Path(tmp) / "home"
-        if database_url is None or database_url.startswith("sqlite"):
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            migrate.upgrade(url)
-            _create_baseline_table(url)
-            yield url, home
-            return
-        with scratch_postgres(database_url) as url:
-            _create_baseline_table(url)
-            yield url, home
+    """A migrated scratch database with the baseline's table, and a home for the server."""
+    server_url = None if database_url is None or database_url.startswith("sqlite") else database_url
+    with (
+        tempfile.TemporaryDirectory(prefix="haven-bench-") as tmp,
+        scratch_database(server_url) as url,
+    ):
+        _create_baseline_table(url)
+        yield url, Path(tmp) / "home"
 
 
 def _create_baseline_table(url: str) -> None:

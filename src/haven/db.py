@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -53,14 +56,33 @@ class TZDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# How long a SQLite transaction waits for the writer lock (in-process lock, then busy_timeout).
+SQLITE_LOCK_TIMEOUT_S = 30
+# Per SQLite database file, the process's writer lock (see `_configure_sqlite`).
+_sqlite_writer_locks: dict[str, threading.Lock] = {}
+_sqlite_writer_locks_guard = threading.Lock()
+_HOLDS_WRITER_LOCK = "haven.sqlite_writer_lock"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for SQLite (WAL, foreign keys, writers serialised) or PostgreSQL."""
     if url.startswith("sqlite"):
-        connect_args = {"check_same_thread": False, "timeout": 30}
+        connect_args = {"check_same_thread": False, "timeout": SQLITE_LOCK_TIMEOUT_S}
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_writer_lock(engine: Engine) -> threading.Lock | None:
+    """The lock shared by every engine of this process on the same database file (None for
+    an in-memory database, which no other connection shares)."""
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file::memory:"):
+        return None
+    path = os.path.realpath(database)
+    with _sqlite_writer_locks_guard:
+        return _sqlite_writer_locks.setdefault(path, threading.Lock())
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -75,12 +97,42 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    # Threads of this process queue on a lock for their turn as the writer, instead of
+    # polling SQLite's writer lock (its busy handler sleeps up to 100 ms between tries, which
+    # made the slowest of many concurrent bookings wait seconds). Other processes still meet
+    # at SQLite's own lock, with busy_timeout.
+    writer_lock = _sqlite_writer_lock(engine)
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # IMMEDIATE takes the writer lock up front: a transaction that reads then writes can
-        # never fail half-way with SQLITE_BUSY, and the double-booking trigger's check and the
-        # insert it guards are one atomic step.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if writer_lock is not None:
+            if not writer_lock.acquire(timeout=SQLITE_LOCK_TIMEOUT_S):
+                raise sqlite3.OperationalError("database is locked")
+            connection.info[_HOLDS_WRITER_LOCK] = True
+        try:
+            # IMMEDIATE takes the writer lock up front: a transaction that reads then writes
+            # can never fail half-way with SQLITE_BUSY, and the double-booking trigger's check
+            # and the insert it guards are one atomic step.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release_writer_lock(connection)
+            raise
+
+    def _release_writer_lock(connection: Any) -> None:
+        # Released as the transaction ends (the events come just before COMMIT or ROLLBACK):
+        # the next writer's BEGIN IMMEDIATE may wait a millisecond in SQLite's busy handler.
+        if writer_lock is not None and connection.info.pop(_HOLDS_WRITER_LOCK, False):
+            writer_lock.release()
+
+    event.listen(engine, "commit", _release_writer_lock)
+    event.listen(engine, "rollback", _release_writer_lock)
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        # A connection dropped mid-transaction (never committed or rolled back through
+        # SQLAlchemy) still gives the lock back when it returns to the pool.
+        if writer_lock is not None and record.info.pop(_HOLDS_WRITER_LOCK, False):
+            writer_lock.release()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

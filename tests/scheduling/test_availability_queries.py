@@ -18,7 +18,7 @@ from tests import factories
 from tests.scheduling.claims import live_hold
 
 # Office configuration (office + service, hours, closures, resources, resource hours) and claims.
-QUERIES_PER_AVAILABILITY = 6
+QUERIES_PER_AVAILABILITY = 2  # the schedule, the claims
 
 
 @contextmanager

@@ -299,7 +299,9 @@ def test_reschedule_to_a_taken_time_changes_nothing(
     token = _token(_book(sessions, keyring, clock, desk, 9))
     _book(sessions, keyring, clock, desk, 10, name="Has Ten O'Clock")
     with pytest.raises(booking.SlotTaken), unit_of_work(sessions) as session:
-        booking.reschedule_appointment(session, keyring=keyring, clock=clock, token=token, new_start=tuesday(10))
+        booking.reschedule_appointment(
+            session, keyring=keyring, clock=clock, token=token, new_start=tuesday(10)
+        )
     with unit_of_work(sessions) as session:
         appointment = booking.appointment_by_manage_token(session, token)
         assert appointment.starts_at == tuesday(9)
@@ -313,7 +315,9 @@ def test_reschedule_may_overlap_its_own_old_time(
     desk = arrange_desk(sessions, duration_minutes=60)
     token = _token(_book(sessions, keyring, clock, desk, 9))
     with unit_of_work(sessions) as session:
-        booking.reschedule_appointment(session, keyring=keyring, clock=clock, token=token, new_start=tuesday(10))
+        booking.reschedule_appointment(
+            session, keyring=keyring, clock=clock, token=token, new_start=tuesday(10)
+        )
     with unit_of_work(sessions) as session:
         assert [(c[1], c[2]) for c in _claims(session)] == [(tuesday(10), tuesday(11))]
 
@@ -324,12 +328,16 @@ def test_cancel_frees_the_time_and_twice_is_harmless(
     token = _token(_book(sessions, keyring, clock, desk, 9))
     for _ in range(2):
         with unit_of_work(sessions) as session:
-            cancelled = booking.cancel_appointment(session, keyring=keyring, clock=clock, token=token)
+            cancelled = booking.cancel_appointment(
+                session, keyring=keyring, clock=clock, token=token
+            )
             assert cancelled.status == AppointmentStatus.CANCELLED
     with unit_of_work(sessions) as session:
         assert _claims(session) == []
     with pytest.raises(booking.AppointmentCancelled), unit_of_work(sessions) as session:
-        booking.reschedule_appointment(session, keyring=keyring, clock=clock, token=token, new_start=tuesday(10))
+        booking.reschedule_appointment(
+            session, keyring=keyring, clock=clock, token=token, new_start=tuesday(10)
+        )
     _book(sessions, keyring, clock, desk, 9, name="Takes The Freed Time")
 
 
@@ -341,7 +349,9 @@ def test_a_past_appointment_can_no_longer_be_changed(
     with pytest.raises(booking.AppointmentOver), unit_of_work(sessions) as session:
         booking.cancel_appointment(session, keyring=keyring, clock=clock, token=token)
     with pytest.raises(booking.AppointmentOver), unit_of_work(sessions) as session:
-        booking.reschedule_appointment(session, keyring=keyring, clock=clock, token=token, new_start=tuesday(15))
+        booking.reschedule_appointment(
+            session, keyring=keyring, clock=clock, token=token, new_start=tuesday(15)
+        )
 
 
 @pytest.mark.parametrize("token", ["", "not-a-token", "x" * 500])

@@ -39,6 +39,7 @@ __all__ = [
     "NotOnSlotGrid",
     "OfficeClosed",
     "OfficeNotFound",
+    "OfficeSchedule",
     "OutsideOpeningHours",
     "ServiceNotFound",
     "Slot",
@@ -46,6 +47,7 @@ __all__ = [
     "TooFarAhead",
     "TooSoon",
     "bookable_slot",
+    "bookable_slot_and_schedule",
     "check_bookable",
     "find_slots",
 ]
@@ -192,6 +194,27 @@ def bookable_slot(
 
     Raises like `check_bookable`. Use this form when an interpreter may be needed.
     """
+    return bookable_slot_and_schedule(
+        session,
+        office_id=office_id,
+        service_id=service_id,
+        starts_at=starts_at,
+        now=now,
+        interpreter_language=interpreter_language,
+    )[0]
+
+
+def bookable_slot_and_schedule(
+    session: Session,
+    *,
+    office_id: int,
+    service_id: int,
+    starts_at: datetime,
+    now: datetime,
+    interpreter_language: str | None = None,
+) -> tuple[Slot | None, OfficeSchedule]:
+    """`bookable_slot` and the schedule it was judged by, so a booking need not read the
+    office and service again. Two queries: the schedule, and the claims at that one time."""
     _require_aware(now=now, starts_at=starts_at)
     utc_day = starts_at.astimezone(UTC).date()
     schedule = load_schedule(
@@ -206,7 +229,7 @@ def bookable_slot(
     instant = starts_at.astimezone(UTC)
     busy = _busy_times(session, schedule, instant, instant + schedule.step, now)
     found = _SlotMaker(schedule, busy, interpreter_language).slots([(wall, instant)])
-    return found[0] if found else None
+    return (found[0] if found else None), schedule
 
 
 def check_date_range(start: date, end: date) -> None:

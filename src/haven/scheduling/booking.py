@@ -31,7 +31,7 @@ from haven.clock import Clock
 from haven.errors import Gone, Invalid, NotFound
 from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
-from haven.scheduling.availability import Slot
+from haven.scheduling.availability import OfficeSchedule, Slot
 from haven.scheduling.claiming import (
     SlotTaken as SlotTaken,  # re-exported: callers catch booking.SlotTaken
 )
@@ -160,6 +160,13 @@ class Booking:
     replayed: bool
 
 
+@dataclass(frozen=True)
+class _Written:
+    appointment: Appointment
+    view: AppointmentView
+    tag_keys: list[bytes]
+
+
 def manage_url(base_url: str, token: str) -> str:
     """The person's own page for the appointment."""
     return base_url.rstrip("/") + MANAGE_PAGE_PATH.format(token=token)
@@ -175,7 +182,7 @@ def place_hold(
 ) -> PlacedHold:
     """Hold a slot exclusively for `hold_for`; SlotTaken when no resource is free for it."""
     now = clock.now()
-    slot = free_slot(
+    slot, _ = free_slot(
         session,
         office_id=request.office_id,
         service_id=request.service_id,
@@ -276,7 +283,8 @@ def appointment_view(
         person_ids=[appointment.person_id],
         context="manage-link",
     ).person(appointment.person_id)
-    return _view(appointment, appointment.office, appointment.service, person, base_url, token)
+    office, service = _summaries(appointment.office, appointment.service)
+    return _view(appointment, office, service, person, base_url, token)
 
 
 def reschedule_appointment(
@@ -300,7 +308,7 @@ def reschedule_appointment(
     with session.begin_nested():
         # Out first, so a move by less than the duration can reuse the appointment's own time.
         release_claims(session, appointment.id)
-        slot = free_slot(
+        slot, _ = free_slot(
             session,
             office_id=appointment.office_id,
             service_id=appointment.service_id,
@@ -320,7 +328,8 @@ def reschedule_appointment(
         appointment.ends_at = slot.ends_at
         appointment.updated_at = now
         session.flush()
-    _record_in_ledger(session, keyring, BookingEvent.RESCHEDULED, appointment, actor, now)
+    tag_keys = _tag_keys(session, keyring, appointment.person_id)
+    _record_in_ledger(session, BookingEvent.RESCHEDULED, appointment, actor, now, tag_keys)
     return appointment
 
 
@@ -337,17 +346,26 @@ def cancel_appointment(
     appointment.status = AppointmentStatus.CANCELLED
     appointment.updated_at = now
     session.flush()
-    _record_in_ledger(session, keyring, BookingEvent.CANCELLED, appointment, actor, now)
+    tag_keys = _tag_keys(session, keyring, appointment.person_id)
+    _record_in_ledger(session, BookingEvent.CANCELLED, appointment, actor, now, tag_keys)
     return appointment
+
+
+def _tag_keys(session: Session, keyring: Keyring, person_id: int) -> list[bytes]:
+    """The person's subject tag key for the ledger (none once shredded on schedule)."""
+    try:
+        return [person_tag_key(session, keyring, person_id)]
+    except PersonGone:  # nothing left to recognise them by
+        return []
 
 
 def _record_in_ledger(
     session: Session,
-    keyring: Keyring,
     event: BookingEvent,
     appointment: Appointment,
     actor: str,
     now: datetime,
+    tag_keys: list[bytes],
 ) -> None:
     """The one place each action records itself in the ledger, in the same transaction.
 
@@ -355,10 +373,6 @@ def _record_in_ledger(
     append until the commit, so nothing may come between them that other writers would wait
     on. The entry names the office and service; the person appears only as their subject tag.
     """
-    try:
-        tag_keys = [person_tag_key(session, keyring, appointment.person_id)]
-    except PersonGone:  # shredded on schedule: nothing left to recognise them by
-        tag_keys = []
     append(
         session,
         event,
@@ -386,8 +400,11 @@ def _book(
     if hold is not None:
         _require_hold_matches(hold, request)
         starts_at, ends_at = hold.starts_at, hold.ends_at
+        office, service = _summaries(
+            *_office_and_service(session, request.office_id, request.service_id)
+        )
     else:
-        slot = free_slot(
+        slot, schedule = free_slot(
             session,
             office_id=request.office_id,
             service_id=request.service_id,
@@ -396,7 +413,7 @@ def _book(
             now=now,
         )
         starts_at, ends_at = slot.starts_at, slot.ends_at
-    office, service = _office_and_service(session, request.office_id, request.service_id)
+        office, service = _schedule_summaries(schedule)
     person_data = PersonData(
         name=request.name,
         phone=request.phone,
@@ -404,9 +421,11 @@ def _book(
         accommodation_note=request.accommodation_note,
     )
 
-    def write(claim: Callable[[Appointment], None]) -> tuple[Appointment, AppointmentView]:
+    def write(claim: Callable[[Appointment], None]) -> _Written:
         """The person, the appointment and its claims; the caller holds the SAVEPOINT."""
         person = seal_person(session, keyring, clock, person_data)
+        # Now, while the new record is in the session: later it would be read back.
+        tag_keys = _tag_keys(session, keyring, person.id)
         manage_token = new_secret_token()
         appointment = Appointment(
             office_id=office.id,
@@ -433,16 +452,16 @@ def _book(
         session.add(appointment)
         session.flush()
         claim(appointment)
-        return appointment, view
+        return _Written(appointment, view, tag_keys)
 
     for _attempt in range(_CODE_ATTEMPTS):
         try:
             if hold is not None:
                 with session.begin_nested():
-                    appointment, view = write(lambda a: convert_hold(session, hold, a.id))
+                    written = write(lambda a: convert_hold(session, hold, a.id))
             else:
                 assert slot is not None
-                appointment, view = claim_first_free(
+                written = claim_first_free(
                     session,
                     slot,
                     now,
@@ -459,8 +478,9 @@ def _book(
             if violates(exc, "confirmation_code"):
                 continue
             raise
-        _record_in_ledger(session, keyring, BookingEvent.BOOKED, appointment, actor, now)
-        return Booking(appointment=appointment, view=view, replayed=False)
+        appointment = written.appointment
+        _record_in_ledger(session, BookingEvent.BOOKED, appointment, actor, now, written.tag_keys)
+        return Booking(appointment=appointment, view=written.view, replayed=False)
     raise RuntimeError("could not draw an unused confirmation code")  # ~never: 30^8 codes
 
 
@@ -557,10 +577,36 @@ def _office_and_service(
     return office, service
 
 
+def _summaries(office: Office, service: Service) -> tuple[OfficeSummary, ServiceSummary]:
+    return (
+        OfficeSummary(
+            id=office.id, name=office.name, address=office.address, timezone=office.timezone
+        ),
+        ServiceSummary(id=service.id, name=service.name, duration_minutes=service.duration_minutes),
+    )
+
+
+def _schedule_summaries(schedule: OfficeSchedule) -> tuple[OfficeSummary, ServiceSummary]:
+    """The office and service as the schedule just read them (no second read)."""
+    return (
+        OfficeSummary(
+            id=schedule.office_id,
+            name=schedule.office_name,
+            address=schedule.office_address,
+            timezone=schedule.zone.key,
+        ),
+        ServiceSummary(
+            id=schedule.service_id,
+            name=schedule.service_name,
+            duration_minutes=schedule.duration // timedelta(minutes=1),
+        ),
+    )
+
+
 def _view(
     appointment: Appointment,
-    office: Office,
-    service: Service,
+    office: OfficeSummary,
+    service: ServiceSummary,
     person: PersonData,
     base_url: str,
     token: str,
@@ -575,12 +621,8 @@ def _view(
         ends_at=appointment.ends_at,
         starts_at_local=appointment.starts_at.astimezone(zone),
         ends_at_local=appointment.ends_at.astimezone(zone),
-        office=OfficeSummary(
-            id=office.id, name=office.name, address=office.address, timezone=office.timezone
-        ),
-        service=ServiceSummary(
-            id=service.id, name=service.name, duration_minutes=service.duration_minutes
-        ),
+        office=office,
+        service=service,
         language=appointment.language,
         interpreter_language=appointment.interpreter_language,
         accommodations=list(appointment.accommodations),

@@ -10,6 +10,7 @@ are turned into the same keys, once each, before comparing.
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from haven.db import TZDateTime
 from haven.scheduling.models import SlotClaim
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -106,30 +108,48 @@ def load_busy_times(
 ) -> BusyTimes:
     """Every live claim (appointments, unexpired holds) of the resources overlapping
     [starts, ends), in one query. Claims begin no earlier than `longest_claim_starts`."""
-    form = SQLITE_KEYS if session.get_bind().dialect.name == "sqlite" else POSTGRESQL_KEYS
+    is_sqlite = session.get_bind().dialect.name == "sqlite"
+    form = SQLITE_KEYS if is_sqlite else POSTGRESQL_KEYS
     if not resource_ids:
         return BusyTimes(form)
-    rows = session.execute(
-        sa.select(
-            SlotClaim.resource_id,
-            form.joined(SlotClaim.starts_at),
-            form.joined(SlotClaim.ends_at),
-        )
-        .where(
-            SlotClaim.resource_id.in_(resource_ids),
-            # The lower bound lets the (resource_id, starts_at) index narrow the scan.
-            SlotClaim.starts_at >= longest_claim_starts,
-            SlotClaim.starts_at < ends,
-            SlotClaim.ends_at > starts,
-            # Appointments' claims never expire; a hold's claim counts until it does.
-            sa.or_(SlotClaim.expires_at.is_(None), SlotClaim.expires_at > now),
-        )
-        .group_by(SlotClaim.resource_id)
-    )
+    parameters = {
+        "resource_ids": resource_ids,
+        "lowest_start": longest_claim_starts,
+        "starts": starts,
+        "ends": ends,
+        "now": now,
+    }
+    rows = session.execute(_claims_query(is_sqlite), parameters)
     return BusyTimes(
         form,
         (
             (rid, form.split(joined_starts), form.split(joined_ends))
             for rid, joined_starts, joined_ends in rows
         ),
+    )
+
+
+@functools.cache
+def _claims_query(is_sqlite: bool) -> sa.Select[int, str, str]:
+    """Built once per database kind (every booking runs it); values are bound."""
+    form = SQLITE_KEYS if is_sqlite else POSTGRESQL_KEYS
+    return (
+        sa.select(
+            SlotClaim.resource_id,
+            form.joined(SlotClaim.starts_at),
+            form.joined(SlotClaim.ends_at),
+        )
+        .where(
+            SlotClaim.resource_id.in_(sa.bindparam("resource_ids", expanding=True)),
+            # The lower bound lets the (resource_id, starts_at) index narrow the scan.
+            SlotClaim.starts_at >= sa.bindparam("lowest_start", type_=TZDateTime),
+            SlotClaim.starts_at < sa.bindparam("ends", type_=TZDateTime),
+            SlotClaim.ends_at > sa.bindparam("starts", type_=TZDateTime),
+            # Appointments' claims never expire; a hold's claim counts until it does.
+            sa.or_(
+                SlotClaim.expires_at.is_(None),
+                SlotClaim.expires_at > sa.bindparam("now", type_=TZDateTime),
+            ),
+        )
+        .group_by(SlotClaim.resource_id)
     )

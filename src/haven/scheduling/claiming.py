@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from haven.errors import Conflict
-from haven.scheduling.availability import Slot, bookable_slot
+from haven.scheduling.availability import OfficeSchedule, Slot, bookable_slot_and_schedule
 from haven.scheduling.models import Hold, SlotClaim
 
 # The constraint (PostgreSQL) and the trigger's message (SQLite) of the guard.
 OVERLAP_GUARD = "slot_claims_no_overlap"
 
 T = TypeVar("T")
+# Core, built once: the ORM's bulk path costs more than the insert on every booking.
+_INSERT_CLAIM = sa.insert(cast(sa.Table, SlotClaim.__table__))
 
 
 class SlotTaken(Conflict):
@@ -47,12 +49,13 @@ def free_slot(
     starts_at: datetime,
     interpreter_language: str | None,
     now: datetime,
-) -> Slot:
-    """The slot at `starts_at` with its free resources; SlotTaken when none is free.
+) -> tuple[Slot, OfficeSchedule]:
+    """The slot at `starts_at` with its free resources, and the schedule that offers it;
+    SlotTaken when no resource is free.
 
     Raises availability's SlotRuleBroken subclasses when the time can never be booked.
     """
-    slot = bookable_slot(
+    slot, schedule = bookable_slot_and_schedule(
         session,
         office_id=office_id,
         service_id=service_id,
@@ -62,7 +65,7 @@ def free_slot(
     )
     if slot is None:
         raise SlotTaken()
-    return slot
+    return slot, schedule
 
 
 def claim_first_free(session: Session, slot: Slot, now: datetime, write: Callable[[int], T]) -> T:
@@ -109,16 +112,15 @@ def insert_claims(
     """
 
     def claim(claimed_id: int) -> None:
-        session.execute(
-            sa.insert(SlotClaim).values(
-                resource_id=claimed_id,
-                starts_at=slot.starts_at,
-                ends_at=slot.claim_ends_at,
-                appointment_id=appointment_id,
-                hold_id=hold_id,
-                expires_at=expires_at,
-            )
-        )
+        row = {
+            "resource_id": claimed_id,
+            "starts_at": slot.starts_at,
+            "ends_at": slot.claim_ends_at,
+            "appointment_id": appointment_id,
+            "hold_id": hold_id,
+            "expires_at": expires_at,
+        }
+        session.connection().execute(_INSERT_CLAIM, row)
 
     claim(resource_id)
     if not slot.needs_interpreter(resource_id):

@@ -1,18 +1,22 @@
-"""What availability needs to know about one office and service, read in a handful of queries.
+"""What availability needs to know about one office and service, read in one query.
 
-Everything here is read-only and shaped for speed: only the needed columns; a few queries
-whatever the length of the range.
+Everything here is read-only and shaped for speed: only the needed columns; one query whatever
+the length of the range.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from haven.errors import NotFound
 from haven.scheduling.models import (
@@ -78,6 +82,10 @@ class OfficeSchedule:
     interpreters: list[Worker]
     # The longest claim any service of the office can make: bounds the claims query from below.
     longest_claim: timedelta
+    # What a booking's answer shows, read with the rest so it need not be read again.
+    office_name: str
+    office_address: str
+    service_name: str
 
     @property
     def resource_ids(self) -> list[int]:
@@ -101,57 +109,45 @@ def load_schedule(
     last_day: date,
     interpreter_language: str | None,
 ) -> OfficeSchedule:
-    """The office's hours, closures in [first_day, last_day] and the service's resources."""
-    longest = (
-        sa.select(sa.func.max(Service.duration_minutes + Service.buffer_minutes))
-        .where(Service.office_id == office_id)
-        .scalar_subquery()
-    )
-    row = session.execute(
-        sa.select(
-            Office.timezone,
-            Service.id,
-            Service.duration_minutes,
-            Service.buffer_minutes,
-            Service.min_notice_minutes,
-            Service.max_days_ahead,
-            longest,
-        )
-        .select_from(Office)
-        .outerjoin(
-            Service,
-            sa.and_(
-                Service.office_id == Office.id, Service.id == service_id, Service.active.is_(True)
-            ),
-        )
-        .where(Office.id == office_id)
-    ).one_or_none()
-    if row is None:
+    """The office's hours, closures in [first_day, last_day] and the service's resources.
+
+    One round trip: every part comes as rows of one UNION ALL, tagged by part, times and dates
+    as text (every booking reads this, and on PostgreSQL each round trip costs more than the
+    rows).
+    """
+    parameters = {
+        "office_id": office_id,
+        "service_id": service_id,
+        "first_day": first_day,
+        "last_day": last_day,
+    }
+    rows = session.execute(_schedule_query(interpreter_language is not None), parameters).all()
+    header = next((row for row in rows if row[0] == _HEADER), None)
+    if header is None:
         raise OfficeNotFound(office_id)
-    zone_name, found_service, duration, buffer, notice, max_days, longest_minutes = row
+    _, found_service, duration, buffer, notice, max_days, longest_minutes, *texts = header
     if found_service is None:
         raise ServiceNotFound(service_id)
+    zone_name, office_name, office_address, service_name = texts
 
     opening: dict[int, list[Interval]] = {}
-    for weekday, opens, closes in session.execute(
-        sa.select(OpeningHours.weekday, OpeningHours.opens, OpeningHours.closes)
-        .where(OpeningHours.office_id == office_id)
-        .order_by(OpeningHours.weekday, OpeningHours.opens)
-    ):
-        opening.setdefault(weekday, []).append((opens, closes))
-
-    closures = [
-        (starts_on, ends_on)
-        for starts_on, ends_on in session.execute(
-            sa.select(Closure.starts_on, Closure.ends_on).where(
-                Closure.office_id == office_id,
-                Closure.ends_on >= first_day,
-                Closure.starts_on <= last_day,
-            )
-        )
-    ]
-
-    serving, interpreters = _load_workers(session, office_id, service_id, interpreter_language)
+    closures: list[tuple[date, date]] = []
+    resources: list[tuple[int, bool, str, list[str]]] = []
+    hours: dict[int, dict[int, list[Interval]]] = {}
+    for part, first, second, _n3, _n4, _n5, _n6, text_a, text_b, _t3, _t4 in rows:
+        if part == _OPENING:
+            interval = (time.fromisoformat(text_a), time.fromisoformat(text_b))
+            opening.setdefault(first, []).append(interval)
+        elif part == _CLOSURE:
+            closures.append((date.fromisoformat(text_a), date.fromisoformat(text_b)))
+        elif part == _RESOURCE:
+            resources.append((first, bool(second), text_a, json.loads(text_b or "null") or []))
+        elif part == _RESOURCE_HOURS:
+            interval = (time.fromisoformat(text_a), time.fromisoformat(text_b))
+            hours.setdefault(first, {}).setdefault(second, []).append(interval)
+    for intervals in opening.values():
+        intervals.sort()
+    serving, interpreters = _workers(sorted(resources), hours, interpreter_language)
     return OfficeSchedule(
         office_id=office_id,
         service_id=service_id,
@@ -166,44 +162,102 @@ def load_schedule(
         interpreters=interpreters,
         # At least a day, so claims left from a service since shortened are still seen.
         longest_claim=max(timedelta(minutes=longest_minutes or 0), timedelta(days=1)),
+        office_name=office_name,
+        office_address=office_address,
+        service_name=service_name,
     )
 
 
-def _load_workers(
-    session: Session, office_id: int, service_id: int, interpreter_language: str | None
-) -> tuple[list[Worker], list[Worker]]:
-    """The service's active resources and, when a language is asked for, its interpreters."""
+# The parts of the schedule query, told apart by its first column.
+_HEADER, _OPENING, _CLOSURE, _RESOURCE, _RESOURCE_HOURS = range(5)
+_INTEGERS, _TEXTS = 6, 4
+_Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def _part(
+    part: int,
+    integers: Sequence[_Column],
+    texts: Sequence[_Column],
+) -> sa.Select[*tuple[Any, ...]]:
+    """One part's columns padded to the common shape: part, 6 integers, 4 texts."""
+    padded_integers = [*integers] + [sa.cast(sa.null(), sa.Integer)] * (_INTEGERS - len(integers))
+    padded_texts = [sa.cast(t, sa.Text) for t in texts]
+    padded_texts += [sa.cast(sa.null(), sa.Text)] * (_TEXTS - len(texts))
+    return sa.select(sa.literal(part, sa.Integer), *padded_integers, *padded_texts)
+
+
+@functools.cache
+def _schedule_query(with_interpreters: bool) -> sa.CompoundSelect[Any]:
+    """The whole schedule as one statement (built once per shape; values are bound)."""
+    office_id = sa.bindparam("office_id", type_=sa.Integer)
+    service_id = sa.bindparam("service_id", type_=sa.Integer)
+    longest = (
+        sa.select(sa.func.max(Service.duration_minutes + Service.buffer_minutes))
+        .where(Service.office_id == office_id)
+        .scalar_subquery()
+    )
+    header = (
+        _part(
+            _HEADER,
+            [
+                Service.id,
+                Service.duration_minutes,
+                Service.buffer_minutes,
+                Service.min_notice_minutes,
+                Service.max_days_ahead,
+                longest,
+            ],
+            [Office.timezone, Office.name, Office.address, Service.name],
+        )
+        .select_from(Office)
+        .outerjoin(
+            Service,
+            sa.and_(
+                Service.office_id == Office.id, Service.id == service_id, Service.active.is_(True)
+            ),
+        )
+        .where(Office.id == office_id)
+    )
+    opening = _part(
+        _OPENING, [OpeningHours.weekday], [OpeningHours.opens, OpeningHours.closes]
+    ).where(OpeningHours.office_id == office_id)
+    closures = _part(_CLOSURE, [], [Closure.starts_on, Closure.ends_on]).where(
+        Closure.office_id == office_id,
+        Closure.ends_on >= sa.bindparam("first_day", type_=sa.Date),
+        Closure.starts_on <= sa.bindparam("last_day", type_=sa.Date),
+    )
     serves = sa.exists().where(
         ServiceResource.service_id == service_id, ServiceResource.resource_id == Resource.id
     )
     wanted: sa.ColumnElement[bool] = serves
-    if interpreter_language is not None:
+    if with_interpreters:
         wanted = sa.or_(serves, Resource.kind == ResourceKind.INTERPRETER)
     candidates = sa.select(Resource.id).where(
         Resource.office_id == office_id, Resource.active.is_(True), wanted
     )
-    rows = session.execute(
-        sa.select(Resource.id, Resource.kind, Resource.languages, serves.label("serves"))
-        .where(Resource.id.in_(candidates))
-        .order_by(Resource.id)
-    ).all()
-    hours: dict[int, dict[int, list[Interval]]] = {}
-    for resource_id, weekday, starts, ends in session.execute(
-        sa.select(
-            ResourceHours.resource_id,
-            ResourceHours.weekday,
-            ResourceHours.starts,
-            ResourceHours.ends,
-        ).where(ResourceHours.resource_id.in_(candidates))
-    ):
-        hours.setdefault(resource_id, {}).setdefault(weekday, []).append((starts, ends))
+    resources = _part(
+        _RESOURCE,
+        [Resource.id, sa.case((serves, 1), else_=0)],
+        [Resource.kind, Resource.languages],
+    ).where(Resource.id.in_(candidates))
+    resource_hours = _part(
+        _RESOURCE_HOURS,
+        [ResourceHours.resource_id, ResourceHours.weekday],
+        [ResourceHours.starts, ResourceHours.ends],
+    ).where(ResourceHours.resource_id.in_(candidates))
+    return sa.union_all(header, opening, closures, resources, resource_hours)
 
+
+def _workers(
+    resources: list[tuple[int, bool, str, list[str]]],
+    hours: dict[int, dict[int, list[Interval]]],
+    interpreter_language: str | None,
+) -> tuple[list[Worker], list[Worker]]:
+    """The service's active resources and, when a language is asked for, its interpreters."""
     serving: list[Worker] = []
     interpreters: list[Worker] = []
-    for resource_id, kind, languages, is_serving in rows:
-        worker = Worker(
-            id=resource_id, languages=list(languages or []), hours=hours.get(resource_id)
-        )
+    for resource_id, is_serving, kind, languages in resources:
+        worker = Worker(id=resource_id, languages=list(languages), hours=hours.get(resource_id))
         if is_serving:
             serving.append(worker)
         elif (
