@@ -187,6 +187,8 @@ def test_paper_intake_then_review_through_the_pages_and_the_intake_person_may_no
     page = read(app_client.get(page_url))
     assert "An order of a court of competent jurisdiction" in page.text
     assert hashlib.sha256(WARRANT_PDF).hexdigest() in page.text
+    assert "matched exactly one record" in page.text
+    assert "Rosa" not in page.text  # reviewers see whether a person matched, not who
     # The intake person holds the privacy officer role, but may not review what they entered.
     clock.advance(timedelta(seconds=STEP_SECONDS))
     assert world.intake.enrolment is not None
