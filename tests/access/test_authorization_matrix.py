@@ -147,6 +147,7 @@ MATRIX: dict[tuple[str, str], Allowed] = {
     ("POST", "/staff/disclosure/requests/{public_id}/review"): REVIEWERS,
     ("POST", "/staff/disclosure/requests/{public_id}/produce"): REVIEWERS,
     ("POST", "/staff/disclosure/requests/{public_id}/notice"): REVIEWERS,
+    ("POST", "/staff/disclosure/requests/{public_id}/release-notices"): REVIEWERS,
     ("POST", "/staff/disclosure/requests/{public_id}/close"): REVIEWERS,
 }
 

@@ -155,6 +155,10 @@ def test_step_3_judicial_warrant_goes_to_review_two_approvals_production_account
             ("compulsory_legal_process_once_public", NoticeStatus.DELAYED, "sms")
         ]
         assert request.status == RequestStatus.NOTICE_DELAYED
+        # Once the warrant is public record, counsel releases the notice to the person.
+        assert delivery.release_notices(session, clock, request, actor="staff:2") == 1
+        assert [n.status for n in notices] == [NoticeStatus.QUEUED]
+        assert request.status == RequestStatus.NOTICED
         service.close(session, clock, request, actor=f"staff:{world.counsel.account_id}")
         assert session.query(Notice).count() == 1
 

@@ -212,6 +212,35 @@ def handle_notice(
     return notices
 
 
+def release_notices(
+    session: Session, clock: Clock, request: DisclosureRequest, *, actor: str
+) -> int:
+    """The compulsory process is now public record (or the delayed-notice order was lifted):
+    queue the notices held back, so the person is told; returns how many."""
+    require_status(request, RequestStatus.NOTICE_DELAYED)
+    held = session.scalars(
+        select(Notice).where(
+            Notice.request_id == request.id, Notice.status == str(NoticeStatus.DELAYED)
+        )
+    ).all()
+    for notice in held:
+        notice.status = str(NoticeStatus.QUEUED)
+        notice.delayed_until = None
+    accounting.delay_for_request(session, request.public_id, None)
+    request.status = str(RequestStatus.NOTICED)
+    request.updated_at = clock.now()
+    record_event(
+        session,
+        clock,
+        request,
+        DisclosureEvent.NOTICE_RELEASED,
+        actor,
+        notices=len(held),
+        reason="process public or order ended",
+    )
+    return len(held)
+
+
 def _notice_rule(
     basis: LegalBasis, now: datetime, notice_due: Any
 ) -> tuple[NoticeStatus, str, datetime | None]:

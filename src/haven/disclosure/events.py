@@ -22,6 +22,7 @@ class DisclosureEvent(StrEnum):
     PRODUCTION_MADE = "disclosure:production:produced"
     PRODUCTION_FETCHED = "disclosure:production:fetched"
     NOTICE_HANDLED = "disclosure:notice:handled"
+    NOTICE_RELEASED = "disclosure:notice:released"
     REQUEST_CLOSED = "disclosure:request:closed"
 
 
@@ -81,6 +82,7 @@ _FIELDS: dict[DisclosureEvent, set[str]] = {
     },
     DisclosureEvent.PRODUCTION_FETCHED: {"agency", "package_sha256"},
     DisclosureEvent.NOTICE_HANDLED: {"notices", "delayed", "not_required", "delayed_until"},
+    DisclosureEvent.NOTICE_RELEASED: {"notices", "reason"},
     DisclosureEvent.REQUEST_CLOSED: {"from_status"},
 }
 

@@ -124,6 +124,7 @@ def request_page(
         "may_sign": found.status == RequestStatus.IN_REVIEW,
         "may_produce": found.status in (RequestStatus.APPROVED, RequestStatus.NARROWED),
         "may_notice": found.status == RequestStatus.PRODUCED,
+        "may_release": found.status == RequestStatus.NOTICE_DELAYED,
         "may_close": RequestStatus(found.status) in service.CLOSABLE,
     }
     return staff_page(request, keyring, "staff/disclosure_request.html", context, principal=staff)
@@ -183,6 +184,17 @@ async def notice_submit(
         except ValueError:
             raise RequestInvalid("give the order's end date", field="delayed_until") from None
     delivery.handle_notice(session, state.clock, found, actor=staff.actor, delayed_until=until)
+    return see_other(f"{PREFIX}/requests/{public_id}")
+
+
+@router.post(f"{PREFIX}/requests/{{public_id}}/release-notices")
+async def release_submit(
+    request: Request, public_id: str, staff: ReviewerDep, session: SessionDep, state: StateDep
+) -> Response:
+    """The process became public (or the order ended): tell the person now."""
+    await checked_form(request, state.keyring)
+    found = service.get_request(session, public_id, for_update=True)
+    delivery.release_notices(session, state.clock, found, actor=staff.actor)
     return see_other(f"{PREFIX}/requests/{public_id}")
 
 
