@@ -48,7 +48,7 @@ def test_the_active_version_and_a_pending_one_are_public_with_text_and_hash(
 def test_an_unknown_version_is_a_404_page(app_client: TestClient) -> None:
     page = app_client.get("/transparency/policy/99")
     assert page.status_code == 404
-    assert "Policy version 99 does not exist" in page.text
+    assert "We could not find what this address points to." in page.text
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])

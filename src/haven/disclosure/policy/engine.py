@@ -129,6 +129,9 @@ EMERGENCY_NOTICE = PythonRule(
 def evaluate(session: Session, facts: RequestFacts, *, now: datetime) -> Decision:
     """Decide ``facts`` under the active policy version. Writes nothing, except on a fresh
     install, where the first use installs the bundled pack as version 1 (with its ledger entry)."""
+    # The reads below go straight to the connection; pending changes in this unit of work (an
+    # injunction just lifted, say) must be in the database first, as autoflush would do.
+    session.flush()
     version = governance.active_version_ref(session, now=now)
     pack = _compiled_pack(session, version)
 

@@ -129,6 +129,7 @@ def lift_injunction(session: Session, clock: Clock, *, actor: str, injunction_id
         raise RegistryInvalid(f"injunction {injunction_id} was lifted already", field="injunction")
     injunction.lifted_at = clock.now()
     injunction.lifted_by = actor
+    session.flush()
     append(
         session,
         PolicyEvent.INJUNCTION_LIFTED,
