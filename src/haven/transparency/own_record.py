@@ -32,7 +32,9 @@ from haven.ledger import service as ledger
 from haven.ledger.entries import subject_tag
 from haven.ledger.models import LogEntry, entry_bytes
 from haven.scheduling.models import Appointment
+from haven.scheduling.tokens import normalise_confirmation_code
 from haven.transparency.figures import REQUEST_REF
+from haven.transparency.one_time import CodeDesk, CodeSender
 from haven.transparency.receipts import RECEIPT_FORMAT
 from haven.vault.keys import Keyring
 from haven.vault.models import PersonRecord
@@ -96,6 +98,49 @@ def own_record(session: Session, keyring: Keyring, clock: Clock, person_id: int)
         for index, _, entry in _own_entries(session, keyring, person_id, visible)
     ]
     return OwnRecord(appointments, disclosures, entries)
+
+
+def code_key(typed: str) -> str:
+    """The key a typed confirmation code is counted and stored under: its normal form when it
+    can be a code, else the typed text itself (so nonsense is counted like any other try)."""
+    return normalise_confirmation_code(typed) or typed.strip().upper()
+
+
+def send_one_time_code(
+    session: Session,
+    keyring: Keyring,
+    clock: Clock,
+    desk: CodeDesk,
+    sender: CodeSender,
+    typed: str,
+    address: str,
+) -> str:
+    """Count the try, and if the code is an appointment's, send its person a one-time code
+    (reading their contact is a recorded read for their own request). Returns the code's key;
+    says nothing about whether it exists."""
+    key = code_key(typed)
+    now = clock.now()
+    desk.count_ask(key, address, now)
+    person_id = session.scalar(
+        sa.select(Appointment.person_id).where(Appointment.confirmation_code == key)
+    )
+    if person_id is None:
+        return key
+    read = read_people(
+        session,
+        keyring,
+        clock,
+        actor="public",
+        purpose=ReadPurpose.OWN_REQUEST,
+        person_ids=[person_id],
+        context="one-time code",
+    )
+    if person_id in read.gone:
+        return key
+    person = read.person(person_id)
+    if person.contact:
+        sender.send_code(person.contact_kind, person.contact, desk.issue(key, person_id, now))
+    return key
 
 
 def own_receipt(
