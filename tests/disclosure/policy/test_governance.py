@@ -24,7 +24,7 @@ from haven.disclosure.policy.errors import (
     PackInvalid,
     SignatureRefused,
 )
-from haven.disclosure.policy.examples import COURT_ORDER
+from haven.disclosure.policy.examples import COURT_ORDER, LAW_ENFORCEMENT
 from haven.disclosure.policy.models import PolicyVersion, SignerRole, VersionStatus
 from haven.disclosure.policy.pack import bundled_files, pack_hash
 from haven.ledger.models import LogEntry
@@ -270,3 +270,27 @@ def test_two_first_uses_at_once_install_version_1_once(
         thread.join()
     assert versions == [1, 1]
     assert [entry["kind"] for entry in policy_entries(sessions)] == ["disclosure:policy:installed"]
+
+
+def test_a_rule_that_errors_denies_instead_of_being_skipped(
+    sessions: sessionmaker[Session], clock: ManualClock, keyring: Keyring, officers: Officers
+) -> None:
+    # Cedar skips a policy that errors, so an erroring forbid would let a request through; the
+    # engine refuses every element any policy errored on.
+    files = bundled_files()
+    files["90_overflow.cedar"] = (
+        '@id("overflows")\n@explanation("Errors at run time.")\n@source("test")\n'
+        "forbid (principal, action, resource)\n"
+        "when { context.official_rank + 9223372036854775807 > 0 };\n"
+    )
+    version = propose(sessions, clock, files).id
+    sign(sessions, clock, keyring, version, officers.privacy_officer)
+    sign(sessions, clock, keyring, version, officers.counsel)
+    clock.advance(timedelta(days=NOTICE_DAYS))
+    activate(sessions, clock, version)
+    with unit_of_work(sessions) as session:
+        decision = evaluate(session, LAW_ENFORCEMENT, now=clock.now())
+    assert decision.policy_version == version
+    assert decision.outcome is Outcome.DENIED
+    assert decision.allowed_elements == frozenset()
+    assert "policy_error" in decision.rule_ids
