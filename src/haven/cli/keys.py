@@ -11,6 +11,7 @@ from haven.access.second_factor import rewrap_secrets
 from haven.clock import SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.disclosure.rotation import rewrap_sealed
 from haven.errors import HavenError
 from haven.ledger.store import integrate
 from haven.vault import rotation
@@ -19,10 +20,10 @@ from haven.vault.keys import Keyring, load_keyring
 app = typer.Typer(help="Vault keys.", no_args_is_help=True)
 
 # Everything else the KEK wraps, each rewrapped in one transaction after the person records.
-# A domain that wraps keys of its own with the KEK adds its step here (the disclosure
-# gateway's sealed copies belong here once it offers one).
+# A domain that wraps keys of its own with the KEK adds its step here.
 OTHER_WRAPPED: list[tuple[str, Callable[[Session, Keyring], int]]] = [
     ("second-factor secrets", rewrap_secrets),
+    ("disclosure sealed copies", rewrap_sealed),
 ]
 
 
