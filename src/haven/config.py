@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -72,6 +73,28 @@ class Settings(BaseSettings):
     staff_password_memory_kib: int = Field(default=65_536, ge=8, le=4_194_304)
     staff_password_time_cost: int = Field(default=3, ge=1, le=20)
     staff_password_parallelism: int = Field(default=4, ge=1, le=16)
+
+    # Messages to people (haven.notify). Email goes through this SMTP server; unset (and in
+    # dev_mode) it is written to files under home/outbox instead. "starttls" upgrades a plain
+    # connection, "ssl" connects with TLS from the start, "none" only for a local relay.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Haven <no-reply@haven.invalid>"
+    # SMS through a provider's HTTP webhook: the body is signed with HMAC-SHA256 under the
+    # secret and the signature sent in a header. Unset (and in dev_mode): files under home.
+    sms_webhook_url: str | None = None
+    sms_webhook_secret: SecretStr | None = None
+    # The reminder goes this many hours before the appointment.
+    reminder_hours: int = Field(default=24, ge=1, le=7 * 24)
+    # A message that fails is tried again after 1, 2, 4, ... times the back-off, and marked
+    # failed (shown to the office manager) after this many attempts.
+    message_max_attempts: int = Field(default=5, ge=1, le=20)
+    message_backoff_seconds: int = Field(default=60, ge=1, le=24 * 3600)
+    # A waitlist offer holds its slot for this long before it passes to the next person.
+    waitlist_offer_minutes: int = Field(default=120, ge=5, le=7 * 24 * 60)
 
     def resolved_database_url(self) -> str:
         if self.database_url:

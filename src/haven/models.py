@@ -6,6 +6,7 @@ from haven.db import Base
 from haven.disclosure import models as _disclosure  # noqa: F401
 from haven.disclosure.policy import models as _disclosure_policy  # noqa: F401
 from haven.ledger import models as _ledger  # noqa: F401
+from haven.notify import models as _notify  # noqa: F401
 from haven.scheduling import models as _scheduling  # noqa: F401
 from haven.vault import models as _vault  # noqa: F401
 

@@ -13,6 +13,7 @@ from haven import migrate
 from haven.clock import Clock, ManualClock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
+from haven.notify import jobs as notify_jobs
 from haven.vault.keys import load_keyring
 from haven.worker import Worker, WorkerContext
 
@@ -43,6 +44,7 @@ def worker(
         sessions=make_sessionmaker(engine),
         keyring=load_keyring(settings),
     )
+    notify_jobs.register()
     runner = Worker(context)
     try:
         if once:

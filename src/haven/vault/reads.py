@@ -45,6 +45,9 @@ class ReadPurpose(StrEnum):
     RESCHEDULE_ON_REQUEST = "reschedule on request"
     OWN_REQUEST = "answer the person's own request"
     DISCLOSURE_REVIEW = "disclosure review"
+    # The outbox's send step: the contact only, to deliver a message the person is owed (their
+    # confirmation, reminder, a closure notice, a waitlist offer or a disclosure notice).
+    SEND_MESSAGE = "send the person a message they asked for"
 
 
 class PersonalDataEvent(StrEnum):
@@ -64,6 +67,7 @@ FIELDS_FOR_PURPOSE: Mapping[ReadPurpose, frozenset[PersonField]] = {
     ReadPurpose.RESCHEDULE_ON_REQUEST: frozenset({PersonField.NAME, PersonField.CONTACT}),
     ReadPurpose.OWN_REQUEST: frozenset(PersonField),
     ReadPurpose.DISCLOSURE_REVIEW: frozenset(PersonField),
+    ReadPurpose.SEND_MESSAGE: frozenset({PersonField.CONTACT}),
 }
 
 _READ_FIELDS = {"records", "gone", "shown", "context"}
