@@ -78,6 +78,17 @@ MATRIX: dict[tuple[str, str], Allowed] = {
     # --- transparency: what anyone may read about the policies in force
     ("GET", "/transparency/policy"): PUBLIC,
     ("GET", "/transparency/policy/{version_id}"): PUBLIC,
+    # --- transparency: the public report and the log in the open (issue 6)
+    ("GET", "/transparency"): PUBLIC,
+    ("GET", "/transparency/report.json"): PUBLIC,
+    ("GET", "/transparency/report.csv"): PUBLIC,
+    ("GET", "/transparency/log"): PUBLIC,
+    # --- a person's own record: public routes, the manage token or a one-time grant is the key
+    ("GET", "/my"): PUBLIC,
+    ("POST", "/my/code"): PUBLIC,
+    ("POST", "/my/open"): PUBLIC,
+    ("GET", "/my/{token}"): PUBLIC,
+    ("GET", "/my/{token}/receipt/{index}"): PUBLIC,
     # --- public booking pages (a person's manage token is their key, not a staff role)
     ("GET", "/"): PUBLIC,
     ("GET", "/offices/{office_slug}"): PUBLIC,
