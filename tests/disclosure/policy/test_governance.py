@@ -294,3 +294,27 @@ def test_a_rule_that_errors_denies_instead_of_being_skipped(
     assert decision.outcome is Outcome.DENIED
     assert decision.allowed_elements == frozenset()
     assert "policy_error" in decision.rule_ids
+
+
+def test_activating_a_version_withdraws_older_ones_still_waiting(
+    sessions: sessionmaker[Session], clock: ManualClock, keyring: Keyring, officers: Officers
+) -> None:
+    # A permissive version signed and published earlier cannot be activated after a newer one.
+    permissive = propose(sessions, clock, ALLOW_EVERYTHING).id
+    sign(sessions, clock, keyring, permissive, officers.privacy_officer)
+    sign(sessions, clock, keyring, permissive, officers.counsel)
+    stricter_files = bundled_files()
+    stricter_files["90_no_contact.cedar"] = (
+        '@id("no_contact")\n@explanation("Contact details are never released.")\n'
+        '@source("Haven office policy")\n'
+        'forbid (principal, action, resource == Haven::DataElement::"contact");\n'
+    )
+    clock.advance(timedelta(minutes=1))
+    stricter = propose(sessions, clock, stricter_files).id
+    sign(sessions, clock, keyring, stricter, officers.privacy_officer)
+    sign(sessions, clock, keyring, stricter, officers.counsel)
+    clock.advance(timedelta(days=NOTICE_DAYS))
+    activate(sessions, clock, stricter)
+    with pytest.raises(ActivationRefused, match="superseded"):
+        activate(sessions, clock, permissive)
+    assert policy_entries(sessions)[-1]["withdrawn_versions"] == [permissive]

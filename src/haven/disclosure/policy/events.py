@@ -24,7 +24,8 @@ declare_kind(PolicyEvent.PROPOSED, fields={"version", "sha256"})
 declare_kind(PolicyEvent.SIGNED, fields={"version", "sha256", "role"})
 declare_kind(PolicyEvent.PUBLISHED, fields={"version", "sha256", "notice_ends_at"})
 declare_kind(
-    PolicyEvent.ACTIVATED, fields={"version", "sha256", "previous_version", "previous_sha256"}
+    PolicyEvent.ACTIVATED,
+    fields={"version", "sha256", "previous_version", "previous_sha256", "withdrawn_versions"},
 )
 declare_kind(PolicyEvent.ACTIVATION_REFUSED, fields={"version", "reason"})
 declare_kind(

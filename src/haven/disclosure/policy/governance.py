@@ -252,6 +252,20 @@ def activate_version(
     if previous is not None:
         previous.status = VersionStatus.SUPERSEDED
         previous.superseded_at = now
+    # Older versions still waiting are withdrawn: none can later roll the policy back to them.
+    withdrawn = list(
+        session.scalars(
+            sa.select(PolicyVersion)
+            .where(
+                PolicyVersion.id < version.id,
+                PolicyVersion.status.in_([VersionStatus.PROPOSED, VersionStatus.PUBLISHED]),
+            )
+            .with_for_update()
+        )
+    )
+    for older in withdrawn:
+        older.status = VersionStatus.SUPERSEDED
+        older.superseded_at = now
     version.status = VersionStatus.ACTIVE
     version.activated_at = now
     version.activated_by = actor
@@ -266,6 +280,7 @@ def activate_version(
         sha256=version.sha256,
         previous_version=previous.id if previous is not None else None,
         previous_sha256=previous.sha256 if previous is not None else None,
+        withdrawn_versions=[older.id for older in withdrawn],
     )
     return version
 
