@@ -22,9 +22,9 @@ from haven.errors import HavenError
 from haven.ledger.checkpoint import Checkpoint, open_checkpoint
 from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
 from haven.ledger.merkle import root_from_nodes
-from haven.ledger.models import entry_bytes
 from haven.ledger.note import NoteVerifier, split_note
 from haven.ledger.service import all_checkpoints
+from haven.ledger.store import read_entries
 from haven.ledger.tiles import (
     TILE_WIDTH,
     MemoryTiles,
@@ -201,20 +201,10 @@ class DatabaseLog:
         return [c.note for c in all_checkpoints(self._session)]
 
     def entry_chunks(self) -> Iterator[list[tuple[int, bytes]]]:
-        after = -1
-        connection = self._session.connection()
-        # Straight from the driver: building a result row per entry would cost more than hashing.
-        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-        query = (
-            f'SELECT "index", data FROM ledger_entries WHERE "index" > {mark} '  # noqa: S608
-            f'ORDER BY "index" LIMIT {READ_CHUNK}'
-        )
-        while True:
-            rows = connection.exec_driver_sql(query, (after,)).all()
-            if not rows:
-                return
-            yield [(index, entry_bytes(data)) for index, data in rows]
-            after = rows[-1][0]
+        start = 0
+        while rows := read_entries(self._session, start, READ_CHUNK):
+            yield rows
+            start = rows[-1][0] + 1
 
     def tile(self, level: int, index: int) -> bytes | None:
         return stored_tile(self._session, level, index)
