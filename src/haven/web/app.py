@@ -23,6 +23,7 @@ from haven.disclosure import pages as disclosure_pages
 from haven.disclosure.policy import pages as policy_pages
 from haven.ledger import api as ledger_api
 from haven.ledger.service import build_integrator
+from haven.notify import pages as notify_pages
 from haven.scheduling import api as scheduling_api
 from haven.scheduling import booking_api
 from haven.scheduling import pages as scheduling_pages
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(disclosure_api.router)
     app.include_router(disclosure_pages.router)
     app.include_router(staff_pages.router)
+    app.include_router(notify_pages.router)
     app.include_router(transparency_pages.router)
     app.include_router(transparency_pages.downloads)
     app.include_router(own_pages.router)
