@@ -154,3 +154,30 @@ def test_db_upgrade_installs_the_bundled_pack_once(
     assert "installed" not in again.stdout
     [installed] = ledger_entries(sessions, "disclosure:policy:")
     assert installed["kind"] == "disclosure:policy:installed"
+
+
+def test_counsel_records_a_matching_agreement_of_at_most_18_months(officers: Officers) -> None:
+    arguments = [
+        "policy", "agreement", "add", "--title", "Benefit eligibility match", "--agency", "7",
+        "--parties", "Haven; State benefits agency", "--purpose", "benefit_fraud",
+        "--purpose-text", "Detect duplicate claims", "--element", "identity",
+        "--starts", "2027-01-01",
+    ]  # fmt: skip
+    too_long = haven(*arguments, "--ends", "2028-08-01", "--as", "carlos")
+    assert too_long.exit_code == 2
+    assert too_long.stderr.strip() == (
+        "policy agreement add: a matching agreement runs at most 18 months (ends_on)"
+    )
+    recorded = haven(*arguments, "--ends", "2028-07-01", "--as", "carlos")
+    assert recorded.exit_code == 0, recorded.output
+    assert recorded.stdout.strip() == "matching agreement 1 recorded"
+
+
+def test_a_shown_version_proposes_to_the_same_hash(officers: Officers, tmp_path: Path) -> None:
+    exported = haven("policy", "show", "1", "--json")
+    assert exported.exit_code == 0
+    bundle = tmp_path / "v1.json"
+    bundle.write_text(exported.stdout)
+    again = haven("policy", "propose", str(bundle))
+    assert again.exit_code == 2
+    assert "this pack is already version 1" in again.stderr
