@@ -13,10 +13,15 @@ from typer.testing import CliRunner
 
 from haven.cli.main import app as cli
 from haven.db import unit_of_work
+from haven.disclosure import accounting
+from haven.disclosure.events import DisclosureEvent
 from haven.errors import HavenError
+from haven.ledger import service as ledger_service
 from haven.ledger.note import Verifier
+from haven.ledger.store import append
 from haven.scheduling import booking
 from haven.transparency.receipts import check_receipt
+from haven.vault.service import person_tag_key
 from tests.scheduling.booking_support import Desk, arrange_desk, booking_request, tuesday
 from tests.transparency.support import app_sessions, integrator_of
 
@@ -121,3 +126,53 @@ def test_cli_verify_receipt(two_people: tuple[TestClient, str, str], tmp_path: o
     assert failed.exit_code == 1
     assert failed.stderr.startswith("FAILED:")
     assert len(failed.stderr.strip().splitlines()) == 1
+
+
+def _disclose(client: TestClient, token: str, request: str, basis: str) -> None:
+    """A production about the person: its accounting entry and its tagged ledger entry, as the
+    gateway writes them in one transaction."""
+    state = client.app.state.haven  # type: ignore[attr-defined]
+    with unit_of_work(app_sessions(client)) as session:
+        person_id = booking.appointment_by_manage_token(session, token).person_id
+        accounting.record_disclosure(
+            session,
+            state.keyring,
+            person_id=person_id,
+            lookup="",
+            disclosure=accounting.Disclosure(
+                disclosed_at=state.clock.now(),
+                nature=("name",),
+                purpose="test purpose",
+                basis=basis,
+                recipient_name="County Health",
+                recipient_address="1 Main St",
+                request=request,
+            ),
+        )
+        append(
+            session,
+            DisclosureEvent.PRODUCTION_MADE,
+            actor="staff:1",
+            time=state.clock.now(),
+            refs=[f"disclosure-request:{request}"],
+            subject_tag_keys=[person_tag_key(session, state.keyring, person_id)],
+            individuals=1,
+        )
+    integrator_of(client).run_once()
+
+
+def test_law_enforcement_disclosure_is_withheld_everywhere(
+    two_people: tuple[TestClient, str, str],
+) -> None:
+    client, first, _ = two_people
+    _disclose(client, first, "RHEALTH", "health_safety_emergency")
+    _disclose(client, first, "RPOLICE", "law_enforcement")
+    record = client.get(f"/my/{first}").context["record"]  # type: ignore[attr-defined]
+    assert [line.disclosure.request for line in record.disclosures] == ["RHEALTH"]
+    produced = [e for e in record.entries if e.kind == "disclosure:production:produced"]
+    assert len(produced) == 1
+    with unit_of_work(app_sessions(client)) as session:
+        entries = ledger_service.entries_from(session, 0, 10_000)
+    police = next(i for i, data in entries if b"RPOLICE" in data)
+    assert client.get(f"/my/{first}/receipt/{police}").status_code == 404
+    assert client.get(f"/my/{first}/receipt/{produced[0].index}").status_code == 200
