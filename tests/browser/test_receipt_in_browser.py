@@ -8,8 +8,12 @@ import time
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session, sessionmaker
 
+from haven.db import unit_of_work
+from haven.ledger.service import entries_from
 from tests.browser.conftest import LiveServer
+from tests.transparency.scenario import seed_history
 
 
 def _book(server: LiveServer) -> str:
@@ -66,3 +70,22 @@ def test_receipt_verifies_in_the_page_and_not_when_changed(
     vkey = httpx.get(f"{live_server.url}/log/key").text.strip()
     assert page.evaluate("async ([t, k]) => await window.havenCheckReceipt(t, k)", [text, vkey])
     assert page.evaluate(TAMPER_ALL, [text, vkey]) == []
+
+
+def test_report_and_log_pages_in_the_browser(
+    live_server: LiveServer, browser: Any, screenshots: Any, sessions: sessionmaker[Session]
+) -> None:
+    with unit_of_work(sessions) as session:
+        seed_history(session)
+    _book(live_server)  # a commit through the app wakes its integrator
+    with unit_of_work(sessions) as session:
+        total = len(entries_from(session, 0, 10_000))
+    _wait_for_signed_entries(live_server, total)
+    page = browser.new_page()
+    page.goto(f"{live_server.url}/transparency?period=2026Q4")
+    assert page.locator("#table-by_agency_category").inner_text().count("0-9") == 1
+    assert page.locator("svg.chart").count() == 4
+    page.screenshot(path=str(screenshots / "transparency-report.png"), full_page=True)
+    page.goto(f"{live_server.url}/transparency/log")
+    assert "disclosure:request:received" in page.content()
+    page.screenshot(path=str(screenshots / "transparency-log.png"), full_page=True)
