@@ -176,3 +176,9 @@ def test_law_enforcement_disclosure_is_withheld_everywhere(
     police = next(i for i, data in entries if b"RPOLICE" in data)
     assert client.get(f"/my/{first}/receipt/{police}").status_code == 404
     assert client.get(f"/my/{first}/receipt/{produced[0].index}").status_code == 200
+
+
+def test_manage_page_links_to_the_record(two_people: tuple[TestClient, str, str]) -> None:
+    client, first, _ = two_people
+    page = client.get(f"/appointments/manage/{first}")
+    assert f'href="/my/{first}"' in page.text
