@@ -8,6 +8,7 @@ from haven.disclosure.policy import models as _disclosure_policy  # noqa: F401
 from haven.ledger import models as _ledger  # noqa: F401
 from haven.notify import models as _notify  # noqa: F401
 from haven.scheduling import models as _scheduling  # noqa: F401
+from haven.scheduling import waitlist_models as _scheduling_queue  # noqa: F401
 from haven.vault import models as _vault  # noqa: F401
 
 metadata = Base.metadata

@@ -12,6 +12,7 @@ from haven.clock import Clock
 from haven.errors import Conflict, Invalid
 from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
+from haven.scheduling import walk_in_queue
 from haven.scheduling.models import Appointment, AppointmentStatus, Office, Service
 from haven.scheduling.tokens import new_confirmation_code, new_secret_token, token_hash
 from haven.vault.errors import PersonGone
@@ -53,8 +54,9 @@ class WalkInInvalid(Invalid):
 def check_in(
     session: Session, keyring: Keyring, clock: Clock, *, actor: str, appointment: Appointment
 ) -> None:
-    """The person arrived for their appointment."""
+    """The person arrived for their appointment; they join the walk-in queue at its time."""
     _move(session, keyring, clock, actor, appointment, DeskEvent.CHECKED_IN)
+    walk_in_queue.join_for_appointment(session, clock, actor=actor, appointment=appointment)
 
 
 def mark_served(
@@ -113,6 +115,7 @@ def add_walk_in(
     session.add(appointment)
     session.flush()
     _record(session, keyring, clock, actor, appointment, DeskEvent.WALK_IN)
+    walk_in_queue.join_for_appointment(session, clock, actor=actor, appointment=appointment)
     return appointment
 
 

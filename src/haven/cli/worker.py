@@ -14,6 +14,7 @@ from haven.clock import Clock, ManualClock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
 from haven.notify import jobs as notify_jobs
+from haven.scheduling import waitlist
 from haven.vault.keys import load_keyring
 from haven.worker import Worker, WorkerContext
 
@@ -44,6 +45,7 @@ def worker(
         sessions=make_sessionmaker(engine),
         keyring=load_keyring(settings),
     )
+    waitlist.register_job()
     notify_jobs.register()
     runner = Worker(context)
     try:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from haven.clock import Clock
 from haven.notify.ical import CalendarEvent, calendar_file
 from haven.notify.models import MessageKind, OutboundMessage
-from haven.notify.service import Content, queue_message, register_content
+from haven.notify.service import Content, SendEnv, queue_message, register_content
 from haven.notify.texts import MessageFacts
 from haven.scheduling.models import Appointment, AppointmentStatus, Closure
 
@@ -115,8 +115,9 @@ def _closures_on(session: Session, appointment: Appointment) -> list[int]:
 
 
 def _appointment_content(
-    session: Session, message: OutboundMessage, clock: Clock, base_url: str
+    session: Session, message: OutboundMessage, clock: Clock, env: SendEnv
 ) -> Content | None:
+    base_url = env.base_url
     if message.appointment_id is None:
         return None
     appointment = session.get_one(Appointment, message.appointment_id)

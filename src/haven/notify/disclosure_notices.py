@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from haven.clock import Clock
 from haven.disclosure.models import Notice, NoticeStatus
 from haven.notify.models import MessageKind, OutboundMessage
-from haven.notify.service import Content, queue_message, register_content
+from haven.notify.service import Content, SendEnv, queue_message, register_content
 from haven.notify.texts import MessageFacts
 from haven.scheduling.models import Appointment
 
@@ -74,8 +74,9 @@ def sweep_disclosure_notices(session: Session, clock: Clock) -> int:
 
 
 def _notice_content(
-    session: Session, message: OutboundMessage, clock: Clock, base_url: str
+    session: Session, message: OutboundMessage, clock: Clock, env: SendEnv
 ) -> Content:
+    base_url = env.base_url
     # The person's own view asks them to prove who they are before showing anything.
     return Content(MessageFacts(link=f"{base_url}/my"))
 

@@ -43,9 +43,18 @@ class Content:
     calendar: bytes | None = None
 
 
+@dataclass(frozen=True)
+class SendEnv:
+    """What a content builder may use besides the database: where links point, and the keys
+    (a waitlist offer's link carries a token derived under them)."""
+
+    base_url: str
+    keyring: Keyring
+
+
 # Builds a message's content from its row, or None when there is nothing to say any more
 # (the appointment was cancelled). Registered per kind by the modules that queue them.
-ContentBuilder = Callable[[Session, OutboundMessage, Clock, str], Content | None]
+ContentBuilder = Callable[[Session, OutboundMessage, Clock, SendEnv], Content | None]
 _builders: dict[MessageKind, ContentBuilder] = {}
 
 
@@ -180,7 +189,7 @@ def _take_batch(
     deliveries: list[_Delivery] = []
     dropped = 0
     for message in messages:
-        delivery = _prepare(session, clock, message, read, base_url)
+        delivery = _prepare(session, clock, message, read, SendEnv(base_url, keyring))
         if delivery is None:
             message.status = str(MessageStatus.DROPPED)
             message.leased_until = None
@@ -192,13 +201,13 @@ def _take_batch(
 
 
 def _prepare(
-    session: Session, clock: Clock, message: OutboundMessage, read: PeopleRead, base_url: str
+    session: Session, clock: Clock, message: OutboundMessage, read: PeopleRead, env: SendEnv
 ) -> _Delivery | None:
     if message.person_id in read.gone:
         return None
     person = read.person(message.person_id)
     kind = MessageKind(message.kind)
-    content = _builders[kind](session, message, clock, base_url)
+    content = _builders[kind](session, message, clock, env)
     if content is None:
         return None
     if person.email is not None:
