@@ -38,10 +38,13 @@ def log_page_context(
     }
     if latest is None:
         return context
-    body, signatures = split_note(latest.note)
+    # The ledger is gaining a note with witnesses' cosignatures gathered after signing
+    # (``served_note``); show that one where it exists, the log's own note otherwise.
+    note = str(getattr(latest, "served_note", latest.note))
+    body, signatures = split_note(note)
     checkpoint = Checkpoint.parse(body)
     context["checkpoint"] = {
-        "note": latest.note,
+        "note": note,
         "origin": checkpoint.origin,
         "size": checkpoint.size,
         "root": body.splitlines()[2],
