@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session
 from haven.errors import Invalid
 from haven.scheduling.busy_times import BusyTimes, load_busy_times
 from haven.scheduling.office_schedule import (
+    CLAIMS_WINDOW,
     OfficeNotFound,
     OfficeSchedule,
     ServiceNotFound,
     Worker,
     load_schedule,
+    load_schedule_and_claims,
     speaks,
 )
 from haven.scheduling.wallclock import local_instant, local_wall
@@ -214,20 +216,22 @@ def bookable_slot_and_schedule(
     interpreter_language: str | None = None,
 ) -> tuple[Slot | None, OfficeSchedule]:
     """`bookable_slot` and the schedule it was judged by, so a booking need not read the
-    office and service again. Two queries: the schedule, and the claims at that one time."""
+    office and service again. One query: the schedule and the claims around that time."""
     _require_aware(now=now, starts_at=starts_at)
-    utc_day = starts_at.astimezone(UTC).date()
-    schedule = load_schedule(
+    schedule, nearby_claims = load_schedule_and_claims(
         session,
         office_id=office_id,
         service_id=service_id,
-        first_day=utc_day - timedelta(days=1),
-        last_day=utc_day + timedelta(days=1),
+        at=starts_at,
+        now=now,
         interpreter_language=interpreter_language,
     )
     wall = _check_rules(schedule, starts_at, now)
     instant = starts_at.astimezone(UTC)
-    busy = _busy_times(session, schedule, instant, instant + schedule.step, now)
+    busy = nearby_claims
+    if schedule.step > CLAIMS_WINDOW or schedule.longest_claim > CLAIMS_WINDOW:
+        # Claims longer than the window read along with the schedule: read the exact ones.
+        busy = _busy_times(session, schedule, instant, instant + schedule.step, now)
     found = _SlotMaker(schedule, busy, interpreter_language).slots([(wall, instant)])
     return (found[0] if found else None), schedule
 

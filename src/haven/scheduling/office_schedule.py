@@ -10,7 +10,7 @@ import functools
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, Session
 
+from haven.db import TZDateTime
 from haven.errors import NotFound
+from haven.scheduling.busy_times import POSTGRESQL_KEYS, SQLITE_KEYS, BusyTimes, KeyForm
 from haven.scheduling.models import (
     Closure,
     Office,
@@ -28,6 +30,7 @@ from haven.scheduling.models import (
     ResourceKind,
     Service,
     ServiceResource,
+    SlotClaim,
 )
 
 Interval = tuple[time, time]
@@ -115,13 +118,67 @@ def load_schedule(
     as text (every booking reads this, and on PostgreSQL each round trip costs more than the
     rows).
     """
-    parameters = {
+    schedule, _ = _load(
+        session, office_id, service_id, first_day, last_day, interpreter_language, None
+    )
+    return schedule
+
+
+def load_schedule_and_claims(
+    session: Session,
+    *,
+    office_id: int,
+    service_id: int,
+    at: datetime,
+    now: datetime,
+    interpreter_language: str | None,
+) -> tuple[OfficeSchedule, BusyTimes]:
+    """`load_schedule` around the instant `at` (closures of the UTC days either side), and in
+    the same round trip the live claims of its resources that overlap [at, at + CLAIMS_WINDOW)
+    and start no earlier than at - CLAIMS_WINDOW.
+
+    Those are all the claims that can touch a slot at `at` when the slot's step and the
+    office's longest claim are both within CLAIMS_WINDOW; the caller checks that.
+    """
+    utc_day = at.astimezone(UTC).date()
+    return _load(
+        session,
+        office_id,
+        service_id,
+        utc_day - timedelta(days=1),
+        utc_day + timedelta(days=1),
+        interpreter_language,
+        (at, now),
+    )
+
+
+def _load(
+    session: Session,
+    office_id: int,
+    service_id: int,
+    first_day: date,
+    last_day: date,
+    interpreter_language: str | None,
+    claims_at: tuple[datetime, datetime] | None,
+) -> tuple[OfficeSchedule, BusyTimes]:
+    parameters: dict[str, Any] = {
         "office_id": office_id,
         "service_id": service_id,
         "first_day": first_day,
         "last_day": last_day,
     }
-    rows = session.execute(_schedule_query(interpreter_language is not None), parameters).all()
+    form: KeyForm | None = None
+    if claims_at is not None:
+        at, now = claims_at
+        form = SQLITE_KEYS if session.get_bind().dialect.name == "sqlite" else POSTGRESQL_KEYS
+        parameters |= {
+            "claims_from": at - CLAIMS_WINDOW,
+            "claims_at": at,
+            "claims_until": at + CLAIMS_WINDOW,
+            "now": now,
+        }
+    query = _schedule_query(interpreter_language is not None, form)
+    rows = session.execute(query, parameters).all()
     header = next((row for row in rows if row[0] == _HEADER), None)
     if header is None:
         raise OfficeNotFound(office_id)
@@ -134,6 +191,7 @@ def load_schedule(
     closures: list[tuple[date, date]] = []
     resources: list[tuple[int, bool, str, list[str]]] = []
     hours: dict[int, dict[int, list[Interval]]] = {}
+    claims: list[tuple[int, list[Any], list[Any]]] = []
     for part, first, second, _n3, _n4, _n5, _n6, text_a, text_b, _t3, _t4 in rows:
         if part == _OPENING:
             interval = (time.fromisoformat(text_a), time.fromisoformat(text_b))
@@ -145,10 +203,12 @@ def load_schedule(
         elif part == _RESOURCE_HOURS:
             interval = (time.fromisoformat(text_a), time.fromisoformat(text_b))
             hours.setdefault(first, {}).setdefault(second, []).append(interval)
+        elif part == _CLAIMS and form is not None:
+            claims.append((first, form.split(text_a), form.split(text_b)))
     for intervals in opening.values():
         intervals.sort()
     serving, interpreters = _workers(sorted(resources), hours, interpreter_language)
-    return OfficeSchedule(
+    schedule = OfficeSchedule(
         office_id=office_id,
         service_id=service_id,
         zone=ZoneInfo(zone_name),
@@ -166,10 +226,13 @@ def load_schedule(
         office_address=office_address,
         service_name=service_name,
     )
+    return schedule, BusyTimes(form or POSTGRESQL_KEYS, claims)
 
 
 # The parts of the schedule query, told apart by its first column.
-_HEADER, _OPENING, _CLOSURE, _RESOURCE, _RESOURCE_HOURS = range(5)
+_HEADER, _OPENING, _CLOSURE, _RESOURCE, _RESOURCE_HOURS, _CLAIMS = range(6)
+# How far around a single slot load_schedule_and_claims reads claims.
+CLAIMS_WINDOW = timedelta(days=1)
 _INTEGERS, _TEXTS = 6, 4
 _Column = sa.ColumnElement[Any] | QueryableAttribute[Any]
 
@@ -187,7 +250,7 @@ def _part(
 
 
 @functools.cache
-def _schedule_query(with_interpreters: bool) -> sa.CompoundSelect[Any]:
+def _schedule_query(with_interpreters: bool, claims: KeyForm | None) -> sa.CompoundSelect[Any]:
     """The whole schedule as one statement (built once per shape; values are bound)."""
     office_id = sa.bindparam("office_id", type_=sa.Integer)
     service_id = sa.bindparam("service_id", type_=sa.Integer)
@@ -245,7 +308,30 @@ def _schedule_query(with_interpreters: bool) -> sa.CompoundSelect[Any]:
         [ResourceHours.resource_id, ResourceHours.weekday],
         [ResourceHours.starts, ResourceHours.ends],
     ).where(ResourceHours.resource_id.in_(candidates))
-    return sa.union_all(header, opening, closures, resources, resource_hours)
+    parts = [header, opening, closures, resources, resource_hours]
+    if claims is not None:
+        timestamp = TZDateTime()
+        parts.append(
+            _part(
+                _CLAIMS,
+                [SlotClaim.resource_id],
+                [claims.joined(SlotClaim.starts_at), claims.joined(SlotClaim.ends_at)],
+            )
+            .where(
+                SlotClaim.resource_id.in_(candidates),
+                # The lower bound lets the (resource_id, starts_at) index narrow the scan.
+                SlotClaim.starts_at >= sa.bindparam("claims_from", type_=timestamp),
+                SlotClaim.starts_at < sa.bindparam("claims_until", type_=timestamp),
+                SlotClaim.ends_at > sa.bindparam("claims_at", type_=timestamp),
+                # Appointments' claims never expire; a hold's claim counts until it does.
+                sa.or_(
+                    SlotClaim.expires_at.is_(None),
+                    SlotClaim.expires_at > sa.bindparam("now", type_=timestamp),
+                ),
+            )
+            .group_by(SlotClaim.resource_id)
+        )
+    return sa.union_all(*parts)
 
 
 def _workers(
