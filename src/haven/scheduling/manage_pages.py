@@ -26,6 +26,7 @@ from haven.scheduling.page_parts import (
     office_week,
     service_by_id,
 )
+from haven.web import i18n
 from haven.web.deps import ClockDep, SessionDep, StateDep
 from haven.web.page_route import Call, PageCall, PageRoute, form_text, see_other
 from haven.web.public_messages import CHOOSE_LISTED_TIME
@@ -163,7 +164,12 @@ def calendar_response(session: Session, clock: Clock, base_url: str, token: str)
         stamp=clock.now(),
         summary=f"{appointment.service.name}, {appointment.office.name}",
         location=appointment.office.address,
-        description=f"Confirmation code {appointment.confirmation_code}.",
+        # In the language the person said they prefer (English when we have no catalogue).
+        description=i18n.translate(
+            i18n.supported(appointment.language) or i18n.DEFAULT_LOCALE,
+            i18n.N_("Confirmation code %(code)s."),
+            {"code": appointment.confirmation_code},
+        ),
         # Seconds since booking at the last change: grows with every change, as RFC 5545 asks.
         sequence=int((appointment.updated_at - appointment.created_at).total_seconds()),
         cancelled=appointment.status == AppointmentStatus.CANCELLED,
