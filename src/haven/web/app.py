@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from haven import __version__
 from haven.access import api as access_api
 from haven.access import pages as access_pages
-from haven.access import staff_pages
+from haven.access import queue_desk, staff_pages
 from haven.access.deps import ACCESS_POLICY
 from haven.access.sessions import AccessPolicy
 from haven.clock import Clock, SystemClock
@@ -25,7 +25,7 @@ from haven.ledger import api as ledger_api
 from haven.ledger.service import build_integrator
 from haven.notify import pages as notify_pages
 from haven.scheduling import api as scheduling_api
-from haven.scheduling import booking_api
+from haven.scheduling import booking_api, queue_pages
 from haven.scheduling import pages as scheduling_pages
 from haven.transparency import own_pages
 from haven.transparency import pages as transparency_pages
@@ -88,6 +88,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(disclosure_pages.router)
     app.include_router(staff_pages.router)
     app.include_router(notify_pages.router)
+    app.include_router(queue_desk.router)
+    app.include_router(queue_pages.router)
     app.include_router(transparency_pages.router)
     app.include_router(transparency_pages.downloads)
     app.include_router(own_pages.router)
