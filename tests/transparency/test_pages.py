@@ -4,13 +4,16 @@ history gives them, charts drawn without script, the checkpoint named, downloads
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
 from haven.db import unit_of_work
+from haven.disclosure.events import DisclosureEvent
 from haven.ledger.service import latest_checkpoint
-from tests.transparency.support import app_sessions
+from haven.ledger.store import append
+from tests.transparency.support import app_sessions, integrator_of
 
 
 def test_report_page_shows_banded_figures_and_checkpoint(seeded_client: TestClient) -> None:
@@ -66,3 +69,24 @@ def test_log_page_shows_checkpoint_key_and_entries(seeded_client: TestClient) ->
     earliest = seeded_client.get("/transparency/log", params={"from": 0})
     assert "disclosure:policy:installed" in earliest.text
     assert json.dumps("subject_tags") not in earliest.text
+
+
+def test_a_new_checkpoint_gives_a_new_report(seeded_client: TestClient) -> None:
+    first = seeded_client.get("/transparency/report.json?period=2026Q4").json()
+    assert seeded_client.get("/transparency/report.json?period=2026Q4").json() == first
+    with unit_of_work(app_sessions(seeded_client)) as session:
+        append(
+            session,
+            DisclosureEvent.REQUEST_RECEIVED,
+            actor="system",
+            time=datetime(2026, 11, 2, tzinfo=UTC),
+            refs=["disclosure-request:NEW"],
+            agency=2,
+            basis="health_safety",
+            individuals=1,
+        )
+    integrator_of(seeded_client).run_once()
+    second = seeded_client.get("/transparency/report.json?period=2026Q4").json()
+    assert second["checkpoint"]["size"] > first["checkpoint"]["size"]
+    received = {(f["section"], f["item"]): f["value"] for f in second["figures"]}
+    assert received[("requests", "received")] == "20"

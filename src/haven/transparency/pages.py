@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.ledger.api import ledger_integrator
@@ -17,6 +18,7 @@ from haven.transparency.logview import log_page_context
 from haven.transparency.report import Report, band_label
 from haven.web.deps import ClockDep, SessionDep, StateDep
 from haven.web.page_route import PageRoute
+from haven.web.state import AppState
 from haven.web.templating import environment, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -41,8 +43,19 @@ TABLED = (
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
+REPORT_CACHE = "transparency.report_cache"
+
+
 def _period(text: str | None, clock: Clock) -> Period:
     return parse_period(text) if text else quarter_of(clock.now())
+
+
+def _report(session: Session, state: AppState, clock: Clock, period: str | None) -> Report:
+    """The report for the asked period at the latest checkpoint (cached per checkpoint)."""
+    cache: service.ReportCache = state.extras.setdefault(REPORT_CACHE, service.ReportCache())
+    return service.report_from_database(
+        session, _period(period, clock), state.settings.transparency_band_width, cache
+    )
 
 
 def report_context(report: Report) -> dict[str, Any]:
@@ -84,9 +97,7 @@ def transparency_report(
     period: PeriodQuery = None,
 ) -> Response:
     """The public report for a period (this quarter by default)."""
-    report = service.report_from_database(
-        session, _period(period, clock), state.settings.transparency_band_width
-    )
+    report = _report(session, state, clock, period)
     return render(request, "transparency/report.html", report_context(report))
 
 
@@ -95,9 +106,7 @@ def transparency_json(
     session: SessionDep, clock: ClockDep, state: StateDep, period: PeriodQuery = None
 ) -> Response:
     """The report as JSON (docs/transparency-schema.md)."""
-    report = service.report_from_database(
-        session, _period(period, clock), state.settings.transparency_band_width
-    )
+    report = _report(session, state, clock, period)
     return Response(report.json_text(), media_type="application/json")
 
 
@@ -106,9 +115,7 @@ def transparency_csv(
     session: SessionDep, clock: ClockDep, state: StateDep, period: PeriodQuery = None
 ) -> Response:
     """The report as CSV, one figure a line (docs/transparency-schema.md)."""
-    report = service.report_from_database(
-        session, _period(period, clock), state.settings.transparency_band_width
-    )
+    report = _report(session, state, clock, period)
     name = f"haven-transparency-{report.figures.period.label.replace('..', '_')}.csv"
     return Response(
         report.csv_text(),

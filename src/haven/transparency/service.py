@@ -7,6 +7,8 @@ names that checkpoint, so the two computations can be compared figure by figure.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 
 import httpx
@@ -31,14 +33,51 @@ class LogNotVerified(HavenError):
     code = "transparency_log_not_verified"
 
 
-def report_from_database(session: Session, period: Period, band_width: int) -> Report:
+class ReportCache:
+    """Reports already computed, by checkpoint and period: a checkpoint never changes, so a
+    report computed at one stays right, and pages need not read the whole log per visit."""
+
+    def __init__(self, capacity: int = 32) -> None:
+        self._capacity = capacity
+        self._reports: OrderedDict[tuple[int, bytes, str, int], Report] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, bytes, str, int]) -> Report | None:
+        with self._lock:
+            report = self._reports.get(key)
+            if report is not None:
+                self._reports.move_to_end(key)
+            return report
+
+    def put(self, key: tuple[int, bytes, str, int], report: Report) -> None:
+        with self._lock:
+            self._reports[key] = report
+            while len(self._reports) > self._capacity:
+                self._reports.popitem(last=False)
+
+
+def report_from_database(
+    session: Session, period: Period, band_width: int, cache: ReportCache | None = None
+) -> Report:
     """The report over the entries of the latest signed checkpoint."""
     latest = ledger.latest_checkpoint(session)
     if latest is None:
         raise NotFound("the log has not signed a checkpoint yet; try again shortly")
-    figures = compute_figures(_database_entries(session, latest.size), period)
-    checkpoint = CheckpointRef(latest.origin, latest.size, latest.root_hash)
-    return build_report(figures, checkpoint, band_width)
+    key = (latest.size, latest.root_hash, f"{period.start}/{period.end}", band_width)
+    cached = cache.get(key) if cache is not None else None
+    if cached is not None:
+        return cached
+    report = _compute(session, latest.size, latest.origin, latest.root_hash, period, band_width)
+    if cache is not None:
+        cache.put(key, report)
+    return report
+
+
+def _compute(
+    session: Session, size: int, origin: str, root_hash: bytes, period: Period, band_width: int
+) -> Report:
+    figures = compute_figures(_database_entries(session, size), period)
+    return build_report(figures, CheckpointRef(origin, size, root_hash), band_width)
 
 
 def _database_entries(session: Session, size: int) -> Iterator[bytes]:
