@@ -3,8 +3,9 @@
 A job is a name, how often it runs, and a function of the worker's context that returns how
 many things it did (never what they were: the worker's output is logged, and logs hold no
 personal data). Retention is the first job; other domains register theirs (reminders) with
-`register_job`. After each round the worker folds the ledger entries its jobs appended into the
-tree, as the web app's integrator does after a request.
+`register_job`. The ledger job runs last in every round: it folds the entries the other jobs
+appended into the tree, signs a checkpoint and has the witnesses cosign it, as the web app's
+integrator does after a request, so a deployment without the web app still publishes.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import Clock
 from haven.config import Settings
-from haven.db import unit_of_work
-from haven.ledger.store import integrate
+from haven.ledger.keys import load_log_signer
+from haven.ledger.service import publish_pending
+from haven.ledger.witness.policy import WitnessPolicy
+from haven.ledger.witnessing import cosign_latest
 from haven.vault.keys import Keyring
 from haven.vault.retention import run_retention
 
@@ -51,7 +54,26 @@ def _retention(context: WorkerContext) -> int:
     ).shredded
 
 
-_jobs: dict[str, Job] = {"retention": Job("retention", timedelta(hours=1), _retention)}
+def _ledger(context: WorkerContext) -> int:
+    """Integrate, sign a checkpoint if the tree grew, submit it to the witnesses that lack it;
+    returns checkpoints signed plus cosignatures gathered."""
+    signer = load_log_signer(context.settings)
+    published = publish_pending(context.sessions, signer, context.clock)
+    policy = WitnessPolicy.from_settings(context.settings)
+    witnessed = cosign_latest(context.sessions, policy, context.clock)
+    if witnessed is not None:
+        for url in witnessed.failures:
+            log.warning("witness %s did not cosign checkpoint %d", url, witnessed.size)
+    return (published is not None) + (len(witnessed.cosigned) if witnessed else 0)
+
+
+LEDGER_JOB = "ledger"
+
+_jobs: dict[str, Job] = {
+    "retention": Job("retention", timedelta(hours=1), _retention),
+    # Every round, and last (see `Worker.due`): it publishes what the other jobs appended.
+    LEDGER_JOB: Job(LEDGER_JOB, timedelta(0), _ledger),
+}
 
 
 def register_job(job: Job) -> None:
@@ -73,11 +95,13 @@ class Worker:
     last_run: dict[str, datetime] = field(default_factory=dict)
 
     def due(self, now: datetime) -> list[Job]:
-        return [
+        """The jobs due at ``now``, the ledger job last."""
+        due = [
             job
             for job in jobs()
             if job.name not in self.last_run or now - self.last_run[job.name] >= job.every
         ]
+        return sorted(due, key=lambda job: job.name == LEDGER_JOB)
 
     def run_round(self) -> dict[str, int]:
         """Run every due job once; returns how many things each did."""
@@ -86,8 +110,6 @@ class Worker:
             done[job.name] = job.run(self.context)
             self.last_run[job.name] = self.context.clock.now()
             log.info("worker job %s did %d", job.name, done[job.name])
-        with unit_of_work(self.context.sessions) as session:
-            integrate(session)
         return done
 
     def run_until(self, stop: threading.Event, poll_seconds: float) -> None:

@@ -37,11 +37,12 @@ def log_key(state: StateDep) -> Response:
 
 @router.get("/checkpoint")
 def checkpoint(session: SessionDep) -> Response:
-    """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
+    """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note), with the log's
+    signature line followed by the witnesses' cosignature lines gathered so far."""
     latest = service.latest_checkpoint(session)
     if latest is None:
         raise NotFound("the log has not signed a checkpoint yet; try again shortly")
-    return Response(latest.note, media_type=TEXT, headers={"Cache-Control": SHORT})
+    return Response(latest.served_note, media_type=TEXT, headers={"Cache-Control": SHORT})
 
 
 @router.get("/tile/{path:path}")

@@ -77,3 +77,26 @@ class PublishedCheckpoint(Base):
     origin: Mapped[str] = mapped_column(String(255))
     note: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[datetime] = mapped_column(TZDateTime)
+    # The note with the witnesses' cosignature lines added as they come in; None until one has.
+    cosigned_note: Mapped[str | None] = mapped_column(Text, default=None)
+
+    @property
+    def served_note(self) -> str:
+        """The note as served and put in receipts: with every cosignature gathered so far."""
+        return self.cosigned_note or self.note
+
+
+class WitnessStatus(Base):
+    """What the log knows of one configured witness: the size it last cosigned (saves a 409
+    round trip) and how the last submission went, for operators (``haven log witnesses``)."""
+
+    __tablename__ = "ledger_witnesses"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    vkey: Mapped[str] = mapped_column(String(1024))
+    cosigned_size: Mapped[int] = mapped_column(BigInteger, default=0)
+    cosigned_checkpoint_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    last_success_at: Mapped[datetime | None] = mapped_column(TZDateTime, default=None)
+    last_failure_at: Mapped[datetime | None] = mapped_column(TZDateTime, default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    failures: Mapped[int] = mapped_column(Integer, default=0)

@@ -36,6 +36,9 @@ from haven.ledger.tiles import (
     read_tile,
     tiles_for_size,
 )
+from haven.ledger.witness.policy import WitnessPolicy
+from haven.ledger.witnessing import WitnessRound, cosign_latest
+from haven.ledger.witnessing import latest_checkpoint as latest_checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +55,6 @@ class LedgerCorrupted(HavenError):
 
 class EntryNotFound(NotFound):
     code = "ledger_entry_not_found"
-
-
-def latest_checkpoint(session: Session) -> PublishedCheckpoint | None:
-    return session.execute(
-        select(PublishedCheckpoint).order_by(PublishedCheckpoint.id.desc()).limit(1)
-    ).scalar_one_or_none()
 
 
 def all_checkpoints(session: Session) -> list[PublishedCheckpoint]:
@@ -100,6 +97,17 @@ def publish_checkpoint(
     return published
 
 
+def publish_pending(
+    sessions: sessionmaker[Session], signer: Signer, clock: Clock
+) -> PublishedCheckpoint | None:
+    """Integrate every committed entry, then sign a checkpoint if the tree grew (two units of
+    work, so integration commits even if signing refuses)."""
+    with unit_of_work(sessions) as session:
+        integrate(session)
+    with unit_of_work(sessions) as session:
+        return publish_checkpoint(session, signer, clock)
+
+
 def receipt(session: Session, index: int) -> str:
     """A C2SP tlog-proof for entry ``index`` against the latest signed checkpoint."""
     latest = latest_checkpoint(session)
@@ -108,7 +116,7 @@ def receipt(session: Session, index: int) -> str:
             f"entry {index} is not in the latest signed checkpoint yet; try again shortly",
             field="index",
         )
-    return build_receipt(index, latest.note, TileSet(session).get_node).text()
+    return build_receipt(index, latest.served_note, TileSet(session).get_node).text()
 
 
 def entry_at(session: Session, index: int) -> bytes:
@@ -131,8 +139,9 @@ def entries_from(session: Session, start: int, limit: int) -> list[tuple[int, by
 
 
 class Integrator:
-    """Integrates after every commit that appended, and signs a checkpoint at most every
-    ``checkpoint_seconds``. One daemon thread per process; ``stop`` ends it."""
+    """Integrates after every commit that appended, signs a checkpoint at most every
+    ``checkpoint_seconds``, and has the witnesses cosign it. One daemon thread per process;
+    ``stop`` ends it."""
 
     def __init__(
         self,
@@ -141,8 +150,11 @@ class Integrator:
         clock: Clock,
         *,
         checkpoint_seconds: float,
+        witnesses: WitnessPolicy | None = None,
     ) -> None:
         self.signer = signer
+        self.witnesses = witnesses or WitnessPolicy((), 0)
+        self.last_witness_round: WitnessRound | None = None
         self._sessions = sessions
         self._clock = clock
         self._interval = checkpoint_seconds
@@ -152,11 +164,12 @@ class Integrator:
         self._last_published = float("-inf")
 
     def run_once(self) -> PublishedCheckpoint | None:
-        """Integrate every committed entry and sign a checkpoint if the tree grew."""
-        with unit_of_work(self._sessions) as session:
-            integrate(session)
-        with unit_of_work(self._sessions) as session:
-            return publish_checkpoint(session, self.signer, self._clock)
+        """Integrate every committed entry, sign a checkpoint if the tree grew, then (with no
+        transaction open) submit the latest checkpoint to the witnesses that lack it."""
+        published = publish_pending(self._sessions, self.signer, self._clock)
+        # Also when nothing new was signed: a witness that was down catches up here.
+        self.last_witness_round = cosign_latest(self._sessions, self.witnesses, self._clock)
+        return published
 
     def wake(self) -> None:
         self._wake.set()
@@ -225,6 +238,7 @@ def build_integrator(
         load_log_signer(settings),
         clock,
         checkpoint_seconds=settings.log_checkpoint_seconds,
+        witnesses=WitnessPolicy.from_settings(settings),
     )
     integrator.install_commit_hook()
     return integrator
@@ -258,5 +272,5 @@ def export_static(session: Session, directory: Path) -> PublishedCheckpoint:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
     # Written last, so a mirror never points at tiles it does not have yet.
-    (directory / "checkpoint").write_text(latest.note, encoding="utf-8")
+    (directory / "checkpoint").write_text(latest.served_note, encoding="utf-8")
     return latest

@@ -11,7 +11,7 @@ reported by the first index concerned.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from haven.ledger.checkpoint import Checkpoint, open_checkpoint
 from haven.ledger.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash
 from haven.ledger.merkle import root_from_nodes
 from haven.ledger.note import NoteVerifier, split_note
+from haven.ledger.proof_bundle import count_witness_quorum
 from haven.ledger.service import all_checkpoints
 from haven.ledger.store import read_entries
 from haven.ledger.tiles import (
@@ -55,6 +56,8 @@ class Audit:
     checkpoint_size: int = 0
     root_hash: bytes = EMPTY_ROOT
     findings: list[Finding] = field(default_factory=list)
+    # Trusted witnesses with a valid cosignature on the latest checkpoint (of those given).
+    cosigners: int = 0
 
     @property
     def ok(self) -> bool:
@@ -84,10 +87,20 @@ class LogSource(Protocol):
         ...
 
 
-def audit(source: LogSource, verifier: NoteVerifier) -> Audit:
-    """Verify every checkpoint and recompute the tree from every entry of ``source``."""
+def audit(
+    source: LogSource,
+    verifier: NoteVerifier,
+    *,
+    witnesses: Sequence[NoteVerifier] = (),
+    quorum: int = 0,
+) -> Audit:
+    """Verify every checkpoint and recompute the tree from every entry of ``source``; the
+    latest checkpoint must also carry cosignatures from ``quorum`` of the ``witnesses``."""
     result = Audit()
-    checkpoints = _open_checkpoints(source.signed_checkpoints(), verifier, result)
+    notes = source.signed_checkpoints()
+    checkpoints = _open_checkpoints(notes, verifier, result)
+    if notes and (witnesses or quorum):
+        _check_quorum(notes[-1], witnesses, quorum, result)
     rebuilt = MemoryTiles()
     size = 0
     for chunk in source.entry_chunks():
@@ -101,6 +114,13 @@ def audit(source: LogSource, verifier: NoteVerifier) -> Audit:
     _check_roots(checkpoints, size, rebuilt, result)
     result.findings.sort(key=lambda f: (f.index is None, f.index or 0))
     return result
+
+
+def _check_quorum(note: str, witnesses: Sequence[NoteVerifier], quorum: int, result: Audit) -> None:
+    try:
+        result.cosigners = count_witness_quorum(note, witnesses, quorum)
+    except HavenError as exc:
+        result.findings.append(Finding(None, f"latest checkpoint: {exc.message}"))
 
 
 def _in_place(chunk: list[tuple[int, bytes]], start: int) -> bool:
@@ -198,7 +218,7 @@ class DatabaseLog:
         self._session = session
 
     def signed_checkpoints(self) -> list[str]:
-        return [c.note for c in all_checkpoints(self._session)]
+        return [c.served_note for c in all_checkpoints(self._session)]
 
     def entry_chunks(self) -> Iterator[list[tuple[int, bytes]]]:
         start = 0
