@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from haven.disclosure.policy import (
     Outcome,
     PurposeCategory,
     RequestedIndividual,
+    RequestFacts,
 )
 from haven.disclosure.policy.examples import (
     CIVIL_IMMIGRATION_BULK,
@@ -80,6 +82,20 @@ def agreement_on_file(
     )
 
 
+def matching_request(agreement: ComputerMatchingAgreement, **changes: Any) -> RequestFacts:
+    """Agency 7's bulk benefit-fraud request under the agreement."""
+    request = facts(
+        agency_category=AgencyCategory.BENEFITS_PROGRAM,
+        legal_basis=LegalBasis.COMPUTER_MATCHING,
+        purpose=PurposeCategory.BENEFIT_FRAUD,
+        matching_agreement_id=agreement.id,
+        agency_id=7,
+        bulk=True,
+        individuals=(),
+    )
+    return facts(request, **changes)
+
+
 def test_default_deny_an_element_no_basis_covers(session: Session, clock: ManualClock) -> None:
     # A matching agreement covers identity only; contact has no basis, so it is refused.
     agreement = agreement_on_file(
@@ -89,16 +105,7 @@ def test_default_deny_an_element_no_basis_covers(session: Session, clock: Manual
         clock.now().date() - timedelta(days=10),
         clock.now().date() + timedelta(days=300),
     )
-    request = facts(
-        agency_category=AgencyCategory.BENEFITS_PROGRAM,
-        legal_basis=LegalBasis.COMPUTER_MATCHING,
-        purpose=PurposeCategory.BENEFIT_FRAUD,
-        matching_agreement_id=agreement.id,
-        agency_id=7,
-        bulk=True,
-        individuals=(),
-        data_elements=elements(ID, CONTACT),
-    )
+    request = matching_request(agreement, data_elements=elements(ID, CONTACT))
     decision = decide(session, clock, request)
     assert decision.outcome is Outcome.NARROWED
     assert decision.allowed_elements == elements(ID)
@@ -419,15 +426,7 @@ def test_a_matching_agreement_allows_bulk_only_while_in_force(
 ) -> None:
     today = clock.now().date()
     agreement = agreement_on_file(session, clock, [ID, HISTORY], today, today + timedelta(days=30))
-    request = facts(
-        agency_category=AgencyCategory.BENEFITS_PROGRAM,
-        legal_basis=LegalBasis.COMPUTER_MATCHING,
-        purpose=PurposeCategory.BENEFIT_FRAUD,
-        matching_agreement_id=agreement.id,
-        agency_id=7,
-        bulk=True,
-        individuals=(),
-    )
+    request = matching_request(agreement)
     assert decide(session, clock, request).outcome is Outcome.REVIEW
     clock.advance(timedelta(days=31))
     expired = decide(session, clock, request)
