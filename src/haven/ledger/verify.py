@@ -120,7 +120,8 @@ def _check_quorum(note: str, witnesses: Sequence[NoteVerifier], quorum: int, res
     try:
         result.cosigners = count_witness_quorum(note, witnesses, quorum)
     except HavenError as exc:
-        result.findings.append(Finding(None, f"latest checkpoint: {exc.message}"))
+        message = f"the latest checkpoint lacks the witness quorum of {quorum}: {exc.message}"
+        result.findings.append(Finding(None, message))
 
 
 def _in_place(chunk: list[tuple[int, bytes]], start: int) -> bool:
