@@ -6,14 +6,24 @@ security headers (CSP with script-src 'self').
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
+from haven.clock import ManualClock
+from haven.config import Settings
+from haven.db import unit_of_work
+from haven.scheduling import waitlist, walk_in_queue
+from haven.scheduling.models import Office
+from haven.scheduling.waitlist_models import WaitlistEntry
+from haven.vault.keys import load_keyring
 from haven.web.templating import TEMPLATES_DIR
 from tests.web.page_support import Page, arrange_office, read
 
@@ -54,11 +64,49 @@ def _every_page(client: TestClient) -> Iterator[httpx.Response]:
     yield client.post("/offices/downtown/services/benefits-interview", data={"start": "x"})
 
 
+def _queue_and_waitlist_pages(
+    client: TestClient, sessions: sessionmaker[Session], settings: Settings, clock: ManualClock
+) -> Iterator[httpx.Response]:
+    """The waiting-room screen, a ticket, the waitlist form and an offer (issue 7)."""
+    yield client.get("/offices/downtown/queue")
+    join = client.get("/offices/downtown/services/benefits-interview/waitlist")
+    yield join
+    read(join).form("/waitlist").submit(
+        client, first_day="2026-12-01", last_day="2026-12-01", name="Ana", contact="a@example.org"
+    )
+    keyring = load_keyring(settings)
+    with unit_of_work(sessions) as session:
+        waitlist.offer_open_slots(session, keyring, clock, offer_for=timedelta(hours=1))
+        entry = session.scalars(sa.select(WaitlistEntry)).one()
+        assert entry.offer_seed is not None
+        offer = waitlist.offer_token(keyring, entry.offer_seed)
+        office = session.get_one(Office, entry.office_id)
+        ticket = walk_in_queue.issue_ticket(
+            session,
+            clock,
+            actor="staff:test",
+            office=office,
+            service_id=entry.service_id,
+            language="en",
+        )
+    yield client.get(f"/waitlist/offers/{offer}")
+    yield client.get(f"/queue/tickets/{ticket.token}")
+
+
 @pytest.fixture
-def pages(app_client: TestClient, sessions: sessionmaker[Session]) -> list[tuple[str, Page]]:
+def pages(
+    app_client: TestClient,
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    clock: ManualClock,
+) -> list[tuple[str, Page]]:
     arrange_office(sessions)
     rendered = []
-    for response in _every_page(app_client):
+    walks = (
+        _every_page(app_client),
+        _queue_and_waitlist_pages(app_client, sessions, settings, clock),
+    )
+    for response in itertools.chain(*walks):
         assert response.status_code < 500
         assert response.headers["content-type"].startswith("text/html")
         template = response.template.name  # type: ignore[attr-defined]

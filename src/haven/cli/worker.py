@@ -14,6 +14,7 @@ from haven.clock import Clock, ManualClock, SystemClock
 from haven.config import Settings
 from haven.db import make_engine, make_sessionmaker
 from haven.notify import jobs as notify_jobs
+from haven.notify.senders import SendersNotConfigured, senders_from_settings
 from haven.scheduling import waitlist
 from haven.vault.keys import load_keyring
 from haven.worker import Worker, WorkerContext
@@ -34,6 +35,11 @@ def worker(
     if not migrate.is_current(settings.resolved_database_url()):
         typer.echo("the database schema is not current: run `haven db upgrade` first", err=True)
         raise typer.Exit(2)
+    try:
+        senders_from_settings(settings)  # fail closed: no channel, no worker
+    except SendersNotConfigured as exc:
+        typer.echo(f"messages cannot be sent: {exc}", err=True)
+        raise typer.Exit(2) from None
     clock: Clock = SystemClock()
     if as_of is not None:
         clock = ManualClock(as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
