@@ -32,7 +32,9 @@ def test_joining_from_the_service_page_in_spanish(
     join_url = slots.link("lista de espera")
     page = read(app_client.get(join_url))
     assert page.lang == "es"
-    bad = page.form("/waitlist").submit(app_client, first_day="soon", name="Ana", contact="+12025550143")
+    bad = page.form("/waitlist").submit(
+        app_client, first_day="soon", name="Ana", contact="+12025550143"
+    )
     assert bad.status_code == 422
     assert (
         'id="first_day" name="first_day" type="date" value="soon" required aria-invalid="true"'
