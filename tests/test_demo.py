@@ -171,3 +171,4 @@ def test_seeding_again_and_haven_demo_reuse_everything(
     assert f"appointments: {seeded.appointments}" in result.output
     assert "demo staff" in result.output
     assert "DST:" in result.output
+    assert "http://127.0.0.1:8000/" in result.output  # where the demo is (or would be) served

@@ -104,11 +104,13 @@ def describe_demo_accounts(accounts: list[DemoAccount]) -> str:
     if not accounts:
         return "demo staff: none (no offices to work in)"
     lines = ["demo staff (sign in at /staff/sign-in):"]
+    # Pad the passwords to one width so the TOTP secrets line up in a column.
+    width = max(len(account.password) for account in accounts)
     for account in accounts:
-        line = f"  {account.role:<16} {account.username:<22} password {account.password}"
+        line = f"  {account.role:<16} {account.username:<22} password {account.password:<{width}}"
         if account.totp_secret is not None:
             line += f"  TOTP secret {account.totp_secret}"
-        lines.append(line)
+        lines.append(line.rstrip())
     if any(account.totp_secret for account in accounts):
         lines.append(
             "  (add a TOTP secret to an authenticator app, or print the current code with: "

@@ -58,6 +58,7 @@ def demo(
     typer.echo(describe_demo_accounts(demo_staff))
     typer.echo(describe_demo_agencies(demo_agencies))
     if no_serve:
+        typer.echo(f"not serving (--no-serve); without it, haven demo serves {settings.base_url}/")
         return
     typer.echo(f"serving at {settings.base_url}/  (Ctrl+C stops)")
     run_server(settings, host, port)
