@@ -2,10 +2,11 @@
 
 A job is a name, how often it runs, and a function of the worker's context that returns how
 many things it did (never what they were: the worker's output is logged, and logs hold no
-personal data). Retention is the first job; other domains register theirs (reminders) with
-`register_job`. The ledger job runs last in every round: it folds the entries the other jobs
-appended into the tree, signs a checkpoint and has the witnesses cosign it, as the web app's
-integrator does after a request, so a deployment without the web app still publishes.
+personal data). Retention and the deletion of ended staff sessions are built in; other domains
+register theirs (reminders) with `register_job`. The ledger job runs last in every round: it
+folds the entries the other jobs appended into the tree, signs a checkpoint and has the
+witnesses cosign it, as the web app's integrator does after a request, so a deployment without
+the web app still publishes.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from haven.access.sign_in import delete_ended_sessions
 from haven.clock import Clock
 from haven.config import Settings
+from haven.db import unit_of_work
 from haven.ledger.keys import load_log_signer
 from haven.ledger.service import publish_pending
 from haven.ledger.witness.policy import WitnessPolicy
@@ -54,6 +57,13 @@ def _retention(context: WorkerContext) -> int:
     ).shredded
 
 
+def _ended_staff_sessions(context: WorkerContext) -> int:
+    # Ended sessions sign nobody in; deleting them keeps the table (read on every staff request)
+    # to the live ones.
+    with unit_of_work(context.sessions) as session:
+        return delete_ended_sessions(session, context.clock)
+
+
 def _ledger(context: WorkerContext) -> int:
     """Integrate, sign a checkpoint if the tree grew, submit it to the witnesses that lack it;
     returns checkpoints signed plus cosignatures gathered."""
@@ -71,6 +81,7 @@ LEDGER_JOB = "ledger"
 
 _jobs: dict[str, Job] = {
     "retention": Job("retention", timedelta(hours=1), _retention),
+    "staff_sessions": Job("staff_sessions", timedelta(hours=1), _ended_staff_sessions),
     # Every round, and last (see `Worker.due`): it publishes what the other jobs appended.
     LEDGER_JOB: Job(LEDGER_JOB, timedelta(0), _ledger),
 }

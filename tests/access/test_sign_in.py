@@ -23,6 +23,7 @@ from haven.clock import ManualClock
 from haven.config import Settings
 from haven.db import unit_of_work
 from haven.vault.keys import Keyring
+from haven.worker import Worker, WorkerContext
 from tests.access.support import Staff, add_staff, grant, ledger_entries
 
 
@@ -214,3 +215,23 @@ def test_ended_sessions_are_deleted_a_day_after_they_end(
     clock.advance(policy.absolute)
     with unit_of_work(sessions) as session:
         assert delete_ended_sessions(session, clock) == 1
+
+
+def test_haven_worker_deletes_ended_sessions_hourly(
+    sessions: sessionmaker[Session],
+    clock: ManualClock,
+    keyring: Keyring,
+    policy: AccessPolicy,
+    settings: Settings,
+) -> None:
+    staff = add_staff(sessions, clock, keyring, policy, "wren", grant(Role.AUDITOR))
+    assert staff.enrolment is not None
+    _password_step(sessions, clock, policy, staff)  # abandoned: expires unfinished
+    worker = Worker(WorkerContext(settings, clock, sessions, keyring))
+    assert worker.run_round()["staff_sessions"] == 0
+    clock.advance(timedelta(days=1, minutes=10))
+    assert worker.run_round()["staff_sessions"] == 1
+    _password_step(sessions, clock, policy, staff)
+    clock.advance(timedelta(days=1, minutes=10))
+    assert worker.run_round()["staff_sessions"] == 1
+    assert "staff_sessions" not in worker.run_round()  # due again only after an hour
