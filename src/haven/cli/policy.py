@@ -8,17 +8,13 @@ step, and each refused activation, is a ledger entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
 from sqlalchemy.orm import Session
 
-from haven.clock import SystemClock
-from haven.config import Settings
-from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.cli.common import ledgered_command
 from haven.disclosure.policy import governance, registry
 from haven.disclosure.policy.errors import ActivationRefused, PackInvalid
 from haven.disclosure.policy.facts import (
@@ -29,9 +25,6 @@ from haven.disclosure.policy.facts import (
 )
 from haven.disclosure.policy.models import PolicyVersion, SignerRole
 from haven.disclosure.policy.pack import bundled_files, canonical_files_json, pack_hash, read_pack
-from haven.errors import HavenError
-from haven.ledger.store import integrate
-from haven.vault.keys import Keyring, load_keyring
 
 app = typer.Typer(
     help="The disclosure policy: versions, signatures, activation.", no_args_is_help=True
@@ -44,34 +37,13 @@ app.add_typer(injunction_app, name="injunction")
 app.add_typer(agreement_app, name="agreement")
 
 
-@contextmanager
-def _command(name: str) -> Iterator[tuple[Session, Settings, Keyring, SystemClock]]:
-    """One unit of work; a HavenError becomes one line on stderr and exit code 2."""
-    settings = Settings()
-    engine = make_engine(settings.resolved_database_url())
-    sessions = make_sessionmaker(engine)
-    clock = SystemClock()
-    try:
-        keyring = load_keyring(settings)
-        with unit_of_work(sessions) as session:
-            yield session, settings, keyring, clock
-        with unit_of_work(sessions) as session:
-            integrate(session)
-    except HavenError as exc:
-        field = f" ({exc.field})" if exc.field else ""
-        typer.echo(f"policy {name}: {exc.message}{field}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
-
-
 @app.command()
 def propose(
     path: Path = typer.Argument(..., help="A pack directory (*.cedar, one *.cedarschema) or JSON."),
     as_user: str | None = typer.Option(None, "--as", help="Staff username proposing it."),
 ) -> None:
     """Record a new policy version; it changes nothing until signed, published and activated."""
-    with _command("propose") as (session, _settings, _keyring, clock):
+    with ledgered_command("policy propose") as (session, _settings, _keyring, clock):
         actor = registry.staff_actor_of(session, as_user) if as_user else governance.SYSTEM_ACTOR
         version = governance.propose_version(session, clock, read_pack(path), actor=actor)
         number, digest = version.id, version.sha256
@@ -88,7 +60,7 @@ def sign(
     ),
 ) -> None:
     """Sign a proposed version as a privacy officer or counsel (the second signature publishes)."""
-    with _command("sign") as (session, settings, keyring, clock):
+    with ledgered_command("policy sign") as (session, settings, keyring, clock):
         signature = governance.sign_version(
             session,
             clock,
@@ -116,7 +88,7 @@ def activate(
 ) -> None:
     """Put a published version in force once its notice period has ended."""
     refused: str | None = None
-    with _command("activate") as (session, _settings, _keyring, clock):
+    with ledgered_command("policy activate") as (session, _settings, _keyring, clock):
         actor = registry.staff_actor_of(session, as_user) if as_user else governance.SYSTEM_ACTOR
         try:
             with session.begin_nested():
@@ -144,7 +116,7 @@ def show(
         files = bundled_files()
         typer.echo(canonical_files_json(files) if as_json else f"bundled sha256 {pack_hash(files)}")
         return
-    with _command("show") as (session, _settings, _keyring, clock):
+    with ledgered_command("policy show") as (session, _settings, _keyring, clock):
         governance.install_bundled_pack(session, now=clock.now())
         record = (
             governance.get_version(session, version)
@@ -163,7 +135,7 @@ def diff(
     second: int = typer.Argument(..., help="Newer version."),
 ) -> None:
     """A unified diff of two versions' files."""
-    with _command("diff") as (session, _settings, _keyring, _clock):
+    with ledgered_command("policy diff") as (session, _settings, _keyring, _clock):
         text = governance.diff_versions(session, first, second)
     typer.echo(text or f"versions {first} and {second} have the same files", nl=bool(not text))
 
@@ -182,7 +154,7 @@ def injunction_add(
     element: list[DataElement] = typer.Option([], help="Only these data elements (repeat)."),
 ) -> None:
     """Record an injunction; matching requests are denied while it is in force."""
-    with _command("injunction add") as (session, _settings, _keyring, clock):
+    with ledgered_command("policy injunction add") as (session, _settings, _keyring, clock):
         injunction = registry.record_injunction(
             session,
             clock,
@@ -204,7 +176,7 @@ def injunction_lift(
     as_user: str = typer.Option(..., "--as", help="Counsel's staff username."),
 ) -> None:
     """Record that an injunction no longer binds."""
-    with _command("injunction lift") as (session, _settings, _keyring, clock):
+    with ledgered_command("policy injunction lift") as (session, _settings, _keyring, clock):
         actor = registry.counsel_actor(session, as_user)
         registry.lift_injunction(session, clock, actor=actor, injunction_id=injunction)
     typer.echo(f"injunction {injunction} lifted")
@@ -213,7 +185,7 @@ def injunction_lift(
 @injunction_app.command("list")
 def injunction_list() -> None:
     """Every injunction on file, in force or not."""
-    with _command("injunction list") as (session, _settings, _keyring, _clock):
+    with ledgered_command("policy injunction list") as (session, _settings, _keyring, _clock):
         lines = [
             f"{item.id}\t{item.court}\t{item.case_number}\t"
             f"{'lifted' if item.lifted_at else 'recorded'}\t{item.summary}"
@@ -235,7 +207,7 @@ def agreement_add(
     ends_on: datetime = typer.Option(..., "--ends", formats=["%Y-%m-%d"]),
 ) -> None:
     """Record a computer matching agreement (at most 18 months)."""
-    with _command("agreement add") as (session, _settings, _keyring, clock):
+    with ledgered_command("policy agreement add") as (session, _settings, _keyring, clock):
         agreement = registry.record_matching_agreement(
             session,
             clock,

@@ -9,8 +9,6 @@ it from standard input. A new TOTP secret is printed once, as an otpauth:// URI 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import sqlalchemy as sa
 import typer
@@ -22,13 +20,8 @@ from haven.access.models import Role
 from haven.access.passwords import PasswordCost
 from haven.access.second_factor import Enrolment
 from haven.access.service import SYSTEM_ACTOR, AccountSummary, RoleGrant
-from haven.clock import SystemClock
-from haven.config import Settings
-from haven.db import make_engine, make_sessionmaker, unit_of_work
-from haven.errors import HavenError
-from haven.ledger.store import integrate
+from haven.cli.common import ledgered_command
 from haven.scheduling.models import Office
-from haven.vault.keys import Keyring, load_keyring
 
 app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
 
@@ -36,27 +29,6 @@ ROLE_HELP = (
     "A role: clerk:OFFICE or manager:OFFICE (office slug or id), or privacy_officer, counsel, "
     "auditor, admin. Repeat for several."
 )
-
-
-@contextmanager
-def _command(name: str) -> Iterator[tuple[Session, Settings, Keyring]]:
-    """One unit of work for a staff command; HavenError becomes one line and exit code 2."""
-    settings = Settings()
-    engine = make_engine(settings.resolved_database_url())
-    sessions = make_sessionmaker(engine)
-    try:
-        keyring = load_keyring(settings)
-        with unit_of_work(sessions) as session:
-            yield session, settings, keyring
-        # Fold the new ledger entries into the tree now; a running server would do it later.
-        with unit_of_work(sessions) as session:
-            integrate(session)
-    except HavenError as exc:
-        field = f" ({exc.field})" if exc.field else ""
-        typer.echo(f"staff {name}: {exc.message}{field}", err=True)
-        raise typer.Exit(2) from None
-    finally:
-        engine.dispose()
 
 
 @app.command()
@@ -73,10 +45,10 @@ def add(
 ) -> None:
     """Create a staff account; prints its TOTP set-up once when it has one."""
     password = _read_password(password_stdin)
-    with _command("add") as (session, settings, keyring):
+    with ledgered_command("staff add") as (session, settings, keyring, clock):
         created = service.create_account(
             session,
-            SystemClock(),
+            clock,
             keyring,
             PasswordCost.from_settings(settings),
             actor=SYSTEM_ACTOR,
@@ -96,19 +68,19 @@ def roles(
     role: list[str] = typer.Option(None, "--role", help=ROLE_HELP + " None: show the roles."),
 ) -> None:
     """Show an account's roles, or replace them with the --role options given."""
-    with _command("roles") as (session, _settings, keyring):
+    with ledgered_command("staff roles") as (session, _settings, keyring, clock):
         account_id = service.account_id_by_username(session, username)
         enrolment = None
         if role:
             enrolment = service.set_roles(
                 session,
-                SystemClock(),
+                clock,
                 keyring,
                 actor=SYSTEM_ACTOR,
                 account_id=account_id,
                 grants=parse_roles(session, role),
             )
-        summary = service.account_summary(session, SystemClock(), account_id)
+        summary = service.account_summary(session, clock, account_id)
         slugs = _office_slugs(session)
     typer.echo(_describe(summary, slugs))
     _print_enrolment(enrolment)
@@ -117,29 +89,27 @@ def roles(
 @app.command()
 def disable(username: str = typer.Argument(...)) -> None:
     """Disable an account and end all its sessions."""
-    with _command("disable") as (session, _settings, _keyring):
+    with ledgered_command("staff disable") as (session, _settings, _keyring, clock):
         account_id = service.account_id_by_username(session, username)
-        revoked = service.disable_account(
-            session, SystemClock(), actor=SYSTEM_ACTOR, account_id=account_id
-        )
+        revoked = service.disable_account(session, clock, actor=SYSTEM_ACTOR, account_id=account_id)
     typer.echo(f"disabled staff:{account_id}; ended {revoked} sessions")
 
 
 @app.command()
 def enable(username: str = typer.Argument(...)) -> None:
     """Enable a disabled account again."""
-    with _command("enable") as (session, _settings, _keyring):
+    with ledgered_command("staff enable") as (session, _settings, _keyring, clock):
         account_id = service.account_id_by_username(session, username)
-        service.enable_account(session, SystemClock(), actor=SYSTEM_ACTOR, account_id=account_id)
+        service.enable_account(session, clock, actor=SYSTEM_ACTOR, account_id=account_id)
     typer.echo(f"enabled staff:{account_id}")
 
 
 @app.command()
 def unlock(username: str = typer.Argument(...)) -> None:
     """Clear an account's failed sign-ins so it can sign in again now."""
-    with _command("unlock") as (session, _settings, _keyring):
+    with ledgered_command("staff unlock") as (session, _settings, _keyring, clock):
         account_id = service.account_id_by_username(session, username)
-        service.unlock_account(session, SystemClock(), actor=SYSTEM_ACTOR, account_id=account_id)
+        service.unlock_account(session, clock, actor=SYSTEM_ACTOR, account_id=account_id)
     typer.echo(f"unlocked staff:{account_id}")
 
 
@@ -152,11 +122,11 @@ def password(
 ) -> None:
     """Give an account a new password (a forgotten one); ends all its sessions."""
     new_password = _read_password(password_stdin)
-    with _command("password") as (session, settings, _keyring):
+    with ledgered_command("staff password") as (session, settings, _keyring, clock):
         account_id = service.account_id_by_username(session, username)
         revoked = service.set_password(
             session,
-            SystemClock(),
+            clock,
             PasswordCost.from_settings(settings),
             actor=SYSTEM_ACTOR,
             account_id=account_id,
@@ -168,10 +138,10 @@ def password(
 @app.command("reset-code")
 def reset_code(username: str = typer.Argument(...)) -> None:
     """Give an account a new TOTP secret (a lost phone); ends its sessions; prints it once."""
-    with _command("reset-code") as (session, _settings, keyring):
+    with ledgered_command("staff reset-code") as (session, _settings, keyring, clock):
         account_id = service.account_id_by_username(session, username)
         enrolment = service.reset_second_factor(
-            session, SystemClock(), keyring, actor=SYSTEM_ACTOR, account_id=account_id
+            session, clock, keyring, actor=SYSTEM_ACTOR, account_id=account_id
         )
     typer.echo(f"new sign-in code set up for staff:{account_id}")
     _print_enrolment(enrolment)
@@ -180,8 +150,8 @@ def reset_code(username: str = typer.Argument(...)) -> None:
 @app.command("list")
 def list_accounts() -> None:
     """Every account: id, username, display name, roles, status."""
-    with _command("list") as (session, _settings, _keyring):
-        accounts = service.list_accounts(session, SystemClock())
+    with ledgered_command("staff list") as (session, _settings, _keyring, clock):
+        accounts = service.list_accounts(session, clock)
         slugs = _office_slugs(session)
     for summary in accounts:
         typer.echo(_describe(summary, slugs))
