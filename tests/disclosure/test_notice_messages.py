@@ -52,11 +52,7 @@ def _notice_messages(
             clock.advance(step)
             run_messages(context, senders)
             seen.append(
-                [
-                    m
-                    for m in provider.accepted
-                    if m["to"] == "+12025550111" and "notice" in m["body"]
-                ]
+                [m for m in provider.accepted if m["to"] == "+12025550111" and "/my" in m["body"]]
             )
     return seen
 

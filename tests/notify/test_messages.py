@@ -305,7 +305,8 @@ def test_the_reminder_goes_the_configured_hours_before(
     run_messages(context, senders)
     assert [m.kind for m in _messages(sessions)] == ["confirmation", "reminder"]
     assert len(provider[0].accepted) == 2
-    assert "reminder" in provider[0].accepted[1]["body"]
+    # In the language the booking asked for (Spanish).
+    assert "recordatorio" in provider[0].accepted[1]["body"]
 
 
 def test_a_closure_on_a_booked_day_sends_a_notice_and_a_cancelled_booking_nothing(
@@ -330,7 +331,7 @@ def test_a_closure_on_a_booked_day_sends_a_notice_and_a_cancelled_booking_nothin
         (gone.appointment.id, "confirmation"),
         (kept.appointment.id, "office-closed"),
     ]
-    assert "closed" in provider[0].accepted[-1]["body"]
+    assert "cerrada" in provider[0].accepted[-1]["body"]  # Spanish, as booked
 
 
 def test_a_message_for_a_booking_cancelled_before_it_went_is_dropped(
