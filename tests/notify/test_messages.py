@@ -373,3 +373,32 @@ def test_the_file_outbox_writes_one_file_per_message(
     assert run_messages(context, Senders(email=outbox, sms=outbox)) == 2
     names = sorted(p.suffix for p in outbox.directory.iterdir())
     assert names == [".eml", ".json"]
+
+
+def test_a_moved_appointment_gets_one_notice_per_new_time_with_the_new_ics(
+    context: WorkerContext,
+    senders: Senders,
+    mailbox: tuple[Mailbox, int],
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    clock: ManualClock,
+    desk: Desk,
+) -> None:
+    booked = _book(sessions, keyring, clock, desk, 9, **BY_EMAIL)
+    run_messages(context, senders)
+    for hour in (11, 13):
+        clock.advance(timedelta(minutes=1))
+        with unit_of_work(sessions) as session:
+            booking.reschedule_appointment(
+                session, keyring=keyring, clock=clock, token=_token(booked), new_start=tuesday(hour)
+            )
+        run_messages(context, senders)
+        run_messages(context, senders)
+    kinds = [m.kind for m in _messages(sessions)]
+    assert kinds == ["confirmation", "changed", "changed"]
+    received = mailbox[0].received
+    assert len(received) == 3
+    last = {part.get_content_type(): part for part in received[-1].walk()}
+    calendar = last["text/calendar"].get_payload(decode=True)
+    assert isinstance(calendar, bytes)
+    assert b"DTSTART:20261201T180000Z" in calendar  # 13:00 in New York

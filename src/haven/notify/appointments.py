@@ -2,7 +2,8 @@
 
 The worker's sweep queues, once each (the outbox's key): a confirmation for every new booking,
 a reminder `reminder_hours` before (unless the booking came later than that: its confirmation
-is the reminder), and a notice when the office closes on a booked day. Deriving them from the
+is the reminder), a notice of each new time when an appointment is moved, and a notice when the
+office closes on a booked day. Deriving them from the
 appointments, rather than from each place that books, means no path that books (public page,
 API, staff, waitlist) can forget to confirm.
 """
@@ -67,6 +68,10 @@ def sweep_appointments(session: Session, clock: Clock, *, reminder_hours: int) -
         reminder_at = appointment.starts_at - reminder_lead
         if reminder_at <= now and appointment.created_at < reminder_at:
             owed.append((appointment, MessageKind.REMINDER, "", reminder_at))
+        if appointment.updated_at > appointment.created_at:
+            # Moved (by the person or the office): one notice per new time.
+            moved_to = appointment.starts_at.strftime("%Y%m%dT%H%M%SZ")
+            owed.append((appointment, MessageKind.CHANGED, moved_to, appointment.updated_at))
         for closure_id in _closures_on(session, appointment):
             owed.append((appointment, MessageKind.OFFICE_CLOSED, str(closure_id), now))
     new = 0
@@ -135,5 +140,10 @@ def _appointment_content(
     return Content(facts, calendar)
 
 
-for _kind in (MessageKind.CONFIRMATION, MessageKind.REMINDER, MessageKind.OFFICE_CLOSED):
+for _kind in (
+    MessageKind.CONFIRMATION,
+    MessageKind.REMINDER,
+    MessageKind.CHANGED,
+    MessageKind.OFFICE_CLOSED,
+):
     register_content(_kind, _appointment_content)

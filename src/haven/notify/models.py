@@ -20,6 +20,7 @@ from haven.db import Base, TZDateTime
 class MessageKind(enum.StrEnum):
     CONFIRMATION = "confirmation"
     REMINDER = "reminder"
+    CHANGED = "changed"
     OFFICE_CLOSED = "office-closed"
     DISCLOSURE_NOTICE = "disclosure-notice"
     WAITLIST_OFFER = "waitlist-offer"

@@ -20,6 +20,7 @@ from haven.web.i18n import N_, babel_locale, supported, translate
 SUBJECTS: dict[MessageKind, str] = {
     MessageKind.CONFIRMATION: N_("Your appointment is booked"),
     MessageKind.REMINDER: N_("Reminder: your appointment"),
+    MessageKind.CHANGED: N_("Your appointment has a new time"),
     MessageKind.OFFICE_CLOSED: N_("Your appointment cannot take place"),
     MessageKind.DISCLOSURE_NOTICE: N_("Notice about your records"),
     MessageKind.WAITLIST_OFFER: N_("An earlier appointment is free for you"),
@@ -28,6 +29,7 @@ SUBJECTS: dict[MessageKind, str] = {
 _SMS: dict[MessageKind, str] = {
     MessageKind.CONFIRMATION: N_("Haven: you are booked at %(office)s on %(when)s."),
     MessageKind.REMINDER: N_("Haven: reminder, your appointment at %(office)s is on %(when)s."),
+    MessageKind.CHANGED: N_("Haven: your appointment at %(office)s is now on %(when)s."),
     MessageKind.OFFICE_CLOSED: N_(
         "Haven: %(office)s is closed on %(when)s. Please book a new time: %(link)s"
     ),
@@ -47,6 +49,10 @@ _EMAIL: dict[MessageKind, str] = {
     MessageKind.REMINDER: N_(
         "This is a reminder: your appointment for %(service)s at %(office)s, %(address)s, "
         "is on %(when)s."
+    ),
+    MessageKind.CHANGED: N_(
+        "Your appointment for %(service)s at %(office)s, %(address)s, is now on %(when)s. "
+        "The attached calendar file updates your calendar."
     ),
     MessageKind.OFFICE_CLOSED: N_(
         "%(office)s is closed on %(when)s, so your appointment for %(service)s cannot take "
