@@ -85,8 +85,14 @@ def _public_tour(page: Any, base: str, slots_path: str, lang: str) -> dict[str, 
     check("not found")
     page.goto(base + "/book/expired-or-never-was")
     check("expired booking form")
+    page.goto(f"{base}{slots_path}/waitlist")
+    check("waitlist")
+    page.click("form[action$='/waitlist'] button[type=submit]")
+    page.wait_for_load_state()
+    check("waitlist with errors")
     token = manage.rstrip("/").rsplit("/", 1)[-1]
     for name, path in [
+        ("waiting-room screen", "/offices/downtown/queue"),
         ("my records", f"/my/{token}"),
         ("transparency", "/transparency"),
         ("transparency log", "/transparency/log"),
@@ -107,7 +113,7 @@ def test_every_public_page_in_every_state_passes_axe(
     slots_path = f"/offices/downtown/services/{live_server.catalogue.service_slug}"
     found = _public_tour(page, live_server.url, slots_path, lang)
     context.close()
-    assert len(found) == 19
+    assert len(found) == 22
     assert {name: v for name, v in found.items() if v} == {}
 
 
@@ -155,6 +161,7 @@ def test_every_staff_page_passes_axe(
         "/staff/manager",
         f"/staff/manager/{office_id}",
         "/staff/manager-record",
+        f"/staff/manager/{office_id}/messages",
         "/staff/auditor",
         "/staff/auditor/verify",
         "/staff/privacy/alerts",

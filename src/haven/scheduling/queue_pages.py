@@ -1,10 +1,10 @@
 """Public pages of the walk-in queue and the waitlist.
 
 - `/offices/{slug}/queue`: the waiting room's screen. Numbers called and to which counter, how
-  many wait; large type, no names, no service; it reloads itself every few seconds with a
-  `<meta http-equiv="refresh">` (no script at all).
+  many wait; large type, no names, no service; it updates itself every few seconds (htmx
+  polling; not a meta refresh, which WCAG 2.2.1 rules out).
 - `/queue/tickets/{token}`: the person's ticket: their number, how many are ahead, the
-  estimated wait, or the counter once called; it also reloads itself.
+  estimated wait, or the counter once called; it also updates itself.
 - `/offices/{slug}/services/{service}/waitlist`: join the waitlist when no time fits.
 - `/waitlist/offers/{token}`: a waitlist offer, and accepting it.
 """
