@@ -168,12 +168,20 @@ def test_every_staff_page_passes_axe(
         "/staff/disclosure/",
         "/staff/disclosure/intake",
     ]
-    for path in paths:
+    for path in [*paths, f"/staff/clerk/{office_id}/queue"]:
         response = page.goto(live_server.url + path)
         assert response is not None
         assert response.status < 400, path
         found[path] = axe_violations(page)
+    # A walk-in's ticket: the page that issues it, then the person's own (public) ticket page.
+    page.click("form[action$='/queue/tickets'] button[type=submit]")
+    ticket = page.get_attribute("main a[href*='/queue/tickets/']", "href")
+    assert ticket is not None
+    found["ticket issued"] = axe_violations(page)
+    page.goto(ticket)
+    found["the person's ticket"] = axe_violations(page)
     context.close()
+    assert len(found) == 22
     assert {name: v for name, v in found.items() if v} == {}
 
 
