@@ -143,7 +143,7 @@ def test_after_shredding_no_route_returns_the_name_and_the_ledger_verifies(
     assert api.json()["error"] == "gone"
     page = app_client.get(f"/appointments/manage/{token}")
     assert page.status_code == 410
-    assert "deleted on schedule" in page.text
+    assert "have been deleted, as our rules require" in page.text
     signer = load_log_signer(settings)
     with unit_of_work(sessions) as session:
         integrate(session)
@@ -164,6 +164,9 @@ def test_haven_worker_once_runs_retention_from_the_command_line(
     monkeypatch.setenv("HAVEN_HOME", str(settings.home))
     monkeypatch.setenv("HAVEN_DATABASE_URL", settings.resolved_database_url())
     monkeypatch.setenv("HAVEN_RETENTION_DAYS", str(DAYS))
+    # Dev mode lets messages fall back to the file outbox; without it the worker refuses to
+    # start until a real channel is configured (fail closed), which is not what this tests.
+    monkeypatch.setenv("HAVEN_DEV_MODE", "true")
     as_of = (TEST_NOW + timedelta(days=DAYS)).strftime("%Y-%m-%dT%H:%M:%S%z")
     result = CliRunner().invoke(cli, ["worker", "--once", "--as-of", as_of])
     assert result.exit_code == 0, result.output
