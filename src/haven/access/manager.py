@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, time
 from enum import StrEnum
+from typing import TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -27,6 +28,9 @@ from haven.scheduling.models import (
 )
 
 MAX_CLOSURE_DAYS = 366
+
+# The office's own rows that a manager may change or remove by id.
+_OfficeRow = TypeVar("_OfficeRow", Closure, Service, Resource)
 
 
 class OfficeEvent(StrEnum):
@@ -108,9 +112,7 @@ def add_closure(
 def remove_closure(
     session: Session, clock: Clock, *, actor: str, office: Office, closure_id: int
 ) -> None:
-    closure = session.get(Closure, closure_id)
-    if closure is None or closure.office_id != office.id:
-        raise NotFound("this office has no such closure", field="closure")
+    closure = _of_office(session, Closure, closure_id, office, noun="closure", field="closure")
     session.delete(closure)
     session.flush()
     _record(session, clock, actor, office, OfficeChange.CLOSURE_REMOVED, closure_id)
@@ -119,13 +121,9 @@ def remove_closure(
 def set_service_active(
     session: Session, clock: Clock, *, actor: str, office: Office, service_id: int, active: bool
 ) -> None:
-    service = session.get(Service, service_id)
-    if service is None or service.office_id != office.id:
-        raise NotFound("this office has no such service", field="service")
-    service.active = active
-    session.flush()
-    change = OfficeChange.SERVICE_ACTIVE if active else OfficeChange.SERVICE_INACTIVE
-    _record(session, clock, actor, office, change, service_id)
+    service = _of_office(session, Service, service_id, office, noun="service", field="service")
+    on, off = OfficeChange.SERVICE_ACTIVE, OfficeChange.SERVICE_INACTIVE
+    _set_active(session, clock, actor, office, service, active, on=on, off=off)
 
 
 def add_counter(
@@ -153,13 +151,35 @@ def add_counter(
 def set_counter_active(
     session: Session, clock: Clock, *, actor: str, office: Office, resource_id: int, active: bool
 ) -> None:
-    resource = session.get(Resource, resource_id)
-    if resource is None or resource.office_id != office.id:
-        raise NotFound("this office has no such counter", field="resource")
-    resource.active = active
+    counter = _of_office(session, Resource, resource_id, office, noun="counter", field="resource")
+    on, off = OfficeChange.COUNTER_ACTIVE, OfficeChange.COUNTER_INACTIVE
+    _set_active(session, clock, actor, office, counter, active, on=on, off=off)
+
+
+def _of_office(
+    session: Session, model: type[_OfficeRow], row_id: int, office: Office, *, noun: str, field: str
+) -> _OfficeRow:
+    """The office's own row of `model` by id; NotFound (naming `field`) for another office's."""
+    row = session.get(model, row_id)
+    if row is None or row.office_id != office.id:
+        raise NotFound(f"this office has no such {noun}", field=field)
+    return row
+
+
+def _set_active(
+    session: Session,
+    clock: Clock,
+    actor: str,
+    office: Office,
+    row: Service | Resource,
+    active: bool,
+    *,
+    on: OfficeChange,
+    off: OfficeChange,
+) -> None:
+    row.active = active
     session.flush()
-    change = OfficeChange.COUNTER_ACTIVE if active else OfficeChange.COUNTER_INACTIVE
-    _record(session, clock, actor, office, change, resource_id)
+    _record(session, clock, actor, office, on if active else off, row.id)
 
 
 def _record(
