@@ -3,6 +3,7 @@ what each shows, the recorded reads and actions, break-glass and unusual-access 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -102,7 +103,11 @@ def test_check_in_served_no_show_and_walk_in_are_recorded_actions(
         "scheduling:appointment:served",
         "scheduling:appointment:walk_in",
     ]
-    assert all(len(e["subject_tags"]) == 1 for e in _entries(sessions, "scheduling:appointment"))  # type: ignore[arg-type]
+    desk_entries = _entries(sessions, "scheduling:appointment")
+    assert all(len(e["subject_tags"]) == 1 for e in desk_entries)  # type: ignore[arg-type]
+    # Nothing that links one visit's entries together in the public log.
+    assert all(e["refs"] == [] for e in desk_entries)
+    assert all(f"appointment:{world.today_a}" not in json.dumps(e) for e in desk_entries)
 
 
 def test_a_manager_sees_counts_not_names_and_changes_are_recorded(

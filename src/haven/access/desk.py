@@ -157,7 +157,8 @@ def _record(
         event,
         actor=actor,
         time=clock.now(),
-        refs=[f"appointment:{appointment.id}"],
+        # No appointment id, as for bookings: it would link one visit's entries together in
+        # the public log; the person's own tag finds them for the person alone.
         subject_tag_keys=tags,
         office=appointment.office_id,
         service=appointment.service_id,
