@@ -1,5 +1,5 @@
-"""Staff pages: sign-in (password, then a TOTP code where needed), sign-out, the staff home,
-and the admin's accounts and offices pages (staff data only, never personal data).
+"""Staff pages: sign-in (password, then a TOTP code where needed), sign-out, the staff home and
+the password page, and what every staff page shares (the admin's pages are in admin_pages).
 
 Every staff page uses StaffPageRoute: without a live session the browser is sent to the
 sign-in page (and back afterwards); other errors become a staff error page with their 4xx
@@ -9,12 +9,12 @@ Pages are never cached (Cache-Control: no-store).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Annotated, Any
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
@@ -23,13 +23,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from haven.access import service, sign_in
-from haven.access.deps import AccessPolicyDep, CurrentStaff, OptionalStaff, require_role
-from haven.access.errors import InvalidAccount, NotSignedIn, UsernameTaken
+from haven.access.deps import AccessPolicyDep, CurrentStaff, OptionalStaff
+from haven.access.errors import InvalidAccount, NotSignedIn
 from haven.access.events import FailureReason
-from haven.access.models import OFFICE_ROLES, Role, RoleAssignment
+from haven.access.models import OFFICE_ROLES, Role
 from haven.access.principal import StaffPrincipal
-from haven.access.second_factor import Enrolment
-from haven.access.service import RoleGrant
 from haven.access.sessions import AccessPolicy
 from haven.access.sign_in import SignInOutcome, SignInStatus
 from haven.clock import Clock
@@ -51,8 +49,6 @@ ROLE_NAMES = {
     Role.AUDITOR: "Auditor",
     Role.ADMIN: "Administrator",
 }
-
-AdminDep = Annotated[StaffPrincipal, Depends(require_role(Role.ADMIN))]
 
 
 class StaffPageRoute(APIRoute):
@@ -153,7 +149,8 @@ def _local_path(request: Request) -> str:
     return request.url.path + (f"?{query}" if query else "")
 
 
-def _text(form: FormData, name: str) -> str:
+def form_text(form: FormData, name: str) -> str:
+    """A text field of a form, or "" when it is missing or a file."""
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
@@ -179,15 +176,15 @@ async def sign_in_submit(
     policy: AccessPolicyDep,
 ) -> Response:
     form = await checked_form(request, keyring)
-    target = safe_next(_text(form, "next"))
+    target = safe_next(form_text(form, "next"))
     # argon2 takes a good part of a second on purpose: off the event loop, in a worker thread.
     outcome = await run_in_threadpool(
         sign_in.sign_in,
         session,
         clock,
         policy,
-        username=_text(form, "username"),
-        password=_text(form, "password"),
+        username=form_text(form, "username"),
+        password=form_text(form, "password"),
     )
     if outcome.status is SignInStatus.CODE_NEEDED and outcome.token is not None:
         response = see_other(f"{CODE_PATH}?next={quote(target, safe='/')}")
@@ -195,7 +192,7 @@ async def sign_in_submit(
         return response
     if outcome.status is SignInStatus.SIGNED_IN and outcome.token is not None:
         return _signed_in(policy, outcome.token, target)
-    context = {**_sign_in_context(target), "username": _text(form, "username")}
+    context = {**_sign_in_context(target), "username": form_text(form, "username")}
     return _refused_page(request, keyring, clock, "staff/sign_in.html", context, outcome)
 
 
@@ -217,14 +214,14 @@ async def code_submit(
     policy: AccessPolicyDep,
 ) -> Response:
     form = await checked_form(request, keyring)
-    target = safe_next(_text(form, "next"))
+    target = safe_next(form_text(form, "next"))
     outcome = sign_in.verify_code(
         session,
         clock,
         keyring,
         policy,
         pending_token=policy.pending_token(request),
-        code=_text(form, "code"),
+        code=form_text(form, "code"),
     )
     if outcome.status is SignInStatus.SIGNED_IN and outcome.token is not None:
         return _signed_in(policy, outcome.token, target)
@@ -335,7 +332,7 @@ def staff_home(
     keyring: KeyringDep,
     staff: CurrentStaff,
 ) -> Response:
-    names = _office_names(session, staff.offices_for(*OFFICE_ROLES))
+    names = office_names(session, staff.offices_for(*OFFICE_ROLES))
     context = {"office_names": names, "signed_out": False}
     return staff_page(request, keyring, "staff/staff_home.html", context, principal=staff)
 
@@ -356,9 +353,9 @@ async def change_password(
     staff: CurrentStaff,
 ) -> Response:
     form = await checked_form(request, keyring)
-    new_password = _text(form, "new_password")
+    new_password = form_text(form, "new_password")
     try:
-        if new_password != _text(form, "confirm_password"):
+        if new_password != form_text(form, "confirm_password"):
             raise InvalidAccount("the two new passwords differ", field="confirm_password")
         await run_in_threadpool(
             service.change_own_password,
@@ -366,11 +363,11 @@ async def change_password(
             clock,
             policy.password_cost,
             account_id=staff.account_id,
-            current_password=_text(form, "current_password"),
+            current_password=form_text(form, "current_password"),
             new_password=new_password,
         )
     except InvalidAccount as exc:
-        context = {"errors": _errors(exc)}
+        context = {"errors": form_errors(exc)}
         return staff_page(
             request,
             keyring,
@@ -384,275 +381,19 @@ async def change_password(
     return response
 
 
-# --- admin: accounts and offices ----------------------------------------------------------
+# --- helpers shared with the admin pages (haven.access.admin_pages) ------------------------
 
 
-@router.get("/staff/admin/accounts")
-def accounts_page(
-    request: Request, session: SessionDep, clock: ClockDep, keyring: KeyringDep, staff: AdminDep
-) -> Response:
-    context = {
-        "accounts": service.list_accounts(session, clock),
-        "office_names": _office_names(session, None),
-    }
-    return staff_page(request, keyring, "staff/staff_accounts.html", context, principal=staff)
-
-
-@router.get("/staff/admin/accounts/new")
-def new_account_page(
-    request: Request, session: SessionDep, keyring: KeyringDep, staff: AdminDep
-) -> Response:
-    return _new_account_form(request, session, keyring, staff, {}, None)
-
-
-@router.post("/staff/admin/accounts")
-async def create_account(
-    request: Request,
-    session: SessionDep,
-    clock: ClockDep,
-    keyring: KeyringDep,
-    policy: AccessPolicyDep,
-    staff: AdminDep,
-) -> Response:
-    form = await checked_form(request, keyring)
-    values = {name: _text(form, name) for name in ("username", "display_name")}
-    try:
-        with session.begin_nested():
-            created = await run_in_threadpool(
-                service.create_account,
-                session,
-                clock,
-                keyring,
-                policy.password_cost,
-                actor=staff.actor,
-                username=values["username"],
-                display_name=values["display_name"],
-                password=_text(form, "password"),
-                grants=parse_grants(form.getlist("grant")),
-                with_second_factor=_text(form, "second_factor") == "yes",
-            )
-    except (InvalidAccount, UsernameTaken) as exc:
-        return _new_account_form(request, session, keyring, staff, values, exc)
-    return _enrolment_page(
-        request, session, clock, keyring, staff, created.account_id, created.enrolment
-    )
-
-
-@router.get("/staff/admin/accounts/{account_id}")
-def account_page(
-    request: Request,
-    account_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    keyring: KeyringDep,
-    staff: AdminDep,
-) -> Response:
-    return _account_page(request, session, clock, keyring, staff, account_id)
-
-
-@router.post("/staff/admin/accounts/{account_id}/roles")
-async def change_roles(
-    request: Request,
-    account_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    keyring: KeyringDep,
-    staff: AdminDep,
-) -> Response:
-    form = await checked_form(request, keyring)
-    try:
-        with session.begin_nested():
-            enrolment = service.set_roles(
-                session,
-                clock,
-                keyring,
-                actor=staff.actor,
-                account_id=account_id,
-                grants=parse_grants(form.getlist("grant")),
-            )
-    except InvalidAccount as exc:
-        return _account_page(request, session, clock, keyring, staff, account_id, error=exc)
-    if enrolment is not None:
-        return _enrolment_page(request, session, clock, keyring, staff, account_id, enrolment)
-    return see_other(f"/staff/admin/accounts/{account_id}?changed=roles")
-
-
-def _account_action(
-    action: Callable[[Session, Clock, str, int], object], done: str
-) -> Callable[..., Coroutine[Any, Any, Response]]:
-    """A POST route for an account action that takes only the account (disable, unlock...)."""
-
-    async def route(
-        request: Request,
-        account_id: int,
-        session: SessionDep,
-        clock: ClockDep,
-        keyring: KeyringDep,
-        staff: AdminDep,
-    ) -> Response:
-        await checked_form(request, keyring)
-        action(session, clock, staff.actor, account_id)
-        return see_other(f"/staff/admin/accounts/{account_id}?changed={done}")
-
-    return route
-
-
-router.post("/staff/admin/accounts/{account_id}/disable", name="disable_account")(
-    _account_action(
-        lambda s, c, actor, a: service.disable_account(s, c, actor=actor, account_id=a),
-        "disabled",
-    )
-)
-router.post("/staff/admin/accounts/{account_id}/enable", name="enable_account")(
-    _account_action(
-        lambda s, c, actor, a: service.enable_account(s, c, actor=actor, account_id=a),
-        "enabled",
-    )
-)
-router.post("/staff/admin/accounts/{account_id}/unlock", name="unlock_account")(
-    _account_action(
-        lambda s, c, actor, a: service.unlock_account(s, c, actor=actor, account_id=a),
-        "unlocked",
-    )
-)
-
-
-@router.post("/staff/admin/accounts/{account_id}/second-factor")
-async def reset_second_factor(
-    request: Request,
-    account_id: int,
-    session: SessionDep,
-    clock: ClockDep,
-    keyring: KeyringDep,
-    staff: AdminDep,
-) -> Response:
-    await checked_form(request, keyring)
-    enrolment = service.reset_second_factor(
-        session, clock, keyring, actor=staff.actor, account_id=account_id
-    )
-    return _enrolment_page(request, session, clock, keyring, staff, account_id, enrolment)
-
-
-@router.get("/staff/admin/offices")
-def offices_page(
-    request: Request, session: SessionDep, keyring: KeyringDep, staff: AdminDep
-) -> Response:
-    staff_count = sa.func.count(sa.distinct(RoleAssignment.account_id))
-    staff_counts = {
-        office_id: count
-        for office_id, count in session.execute(
-            sa.select(RoleAssignment.office_id, staff_count)
-            .where(RoleAssignment.office_id.is_not(None))
-            .group_by(RoleAssignment.office_id)
-        )
-    }
-    offices = session.scalars(sa.select(Office).order_by(Office.name)).all()
-    context = {"offices": offices, "staff_counts": staff_counts}
-    return staff_page(request, keyring, "staff/staff_offices.html", context, principal=staff)
-
-
-# --- helpers for the admin pages ------------------------------------------------------------
-
-
-def parse_grants(values: Sequence[object]) -> list[RoleGrant]:
-    """Form values "role" or "role:office id" as grants; InvalidAccount names a bad one."""
-    grants = []
-    for value in values:
-        if not isinstance(value, str):
-            continue
-        role_name, _, office = value.partition(":")
-        try:
-            role = Role(role_name)
-            office_id = int(office) if office else None
-        except ValueError:
-            raise InvalidAccount(
-                "one of the chosen roles is not one Haven knows", field="roles"
-            ) from None
-        grants.append(RoleGrant(role=role, office_id=office_id))
-    return grants
-
-
-def _office_names(session: Session, office_ids: frozenset[int] | None) -> dict[int, str]:
+def office_names(session: Session, office_ids: frozenset[int] | None) -> dict[int, str]:
+    """Office id to name, by name; only `office_ids` unless None."""
     query = sa.select(Office.id, Office.name).order_by(Office.name)
     if office_ids is not None:
         query = query.where(Office.id.in_(office_ids))
     return {office_id: name for office_id, name in session.execute(query)}
 
 
-def _new_account_form(
-    request: Request,
-    session: Session,
-    keyring: Keyring,
-    staff: StaffPrincipal,
-    values: Mapping[str, str],
-    error: HavenError | None,
-) -> Response:
-    context = {
-        "values": {"username": "", "display_name": "", **values},
-        "errors": _errors(error),
-        "office_names": _office_names(session, None),
-        "office_roles": sorted(OFFICE_ROLES),
-        "deployment_roles": [role for role in Role if role not in OFFICE_ROLES],
-    }
-    status = error.status_code if error is not None else 200
-    return staff_page(
-        request,
-        keyring,
-        "staff/staff_account_new.html",
-        context,
-        principal=staff,
-        status_code=status,
-    )
-
-
-def _account_page(
-    request: Request,
-    session: Session,
-    clock: Clock,
-    keyring: Keyring,
-    staff: StaffPrincipal,
-    account_id: int,
-    *,
-    error: HavenError | None = None,
-) -> Response:
-    account = service.account_summary(session, clock, account_id)
-    context = {
-        "account": account,
-        "granted": {
-            f"{g.role}:{g.office_id}" if g.office_id else str(g.role) for g in account.grants
-        },
-        "errors": _errors(error),
-        "office_names": _office_names(session, None),
-        "office_roles": sorted(OFFICE_ROLES),
-        "deployment_roles": [role for role in Role if role not in OFFICE_ROLES],
-        "changed": request.query_params.get("changed"),
-        "is_self": account.id == staff.account_id,
-    }
-    status = error.status_code if error is not None else 200
-    template = "staff/staff_account.html"
-    return staff_page(request, keyring, template, context, principal=staff, status_code=status)
-
-
-def _enrolment_page(
-    request: Request,
-    session: Session,
-    clock: Clock,
-    keyring: Keyring,
-    staff: StaffPrincipal,
-    account_id: int,
-    enrolment: Enrolment | None,
-) -> Response:
-    """The account as it now stands, with its new TOTP secret shown this once."""
-    context = {
-        "account": service.account_summary(session, clock, account_id),
-        "enrolment": enrolment,
-        "office_names": _office_names(session, None),
-    }
-    template = "staff/staff_account_created.html"
-    return staff_page(request, keyring, template, context, principal=staff)
-
-
-def _errors(error: HavenError | None) -> dict[str, str]:
+def form_errors(error: HavenError | None) -> dict[str, str]:
+    """A page's error messages by field ("form" when none is named), as sentences."""
     if error is None:
         return {}
     message = error.message[:1].upper() + error.message[1:]

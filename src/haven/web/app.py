@@ -10,9 +10,9 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from haven import __version__
+from haven.access import admin_pages, queue_desk, staff_pages
 from haven.access import api as access_api
 from haven.access import pages as access_pages
-from haven.access import queue_desk, staff_pages
 from haven.access.deps import ACCESS_POLICY
 from haven.access.sessions import AccessPolicy
 from haven.clock import Clock, SystemClock
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     app.include_router(scheduling_pages.router)
     app.include_router(access_api.router)
     app.include_router(access_pages.router)
+    app.include_router(admin_pages.router)
     app.include_router(policy_pages.router)
     app.include_router(disclosure_api.router)
     app.include_router(disclosure_pages.router)
