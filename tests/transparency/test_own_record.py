@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,7 +27,7 @@ from tests.scheduling.booking_support import Desk, arrange_desk, booking_request
 from tests.transparency.support import app_sessions, integrator_of
 
 
-def book(client: TestClient, desk: Desk, desk_hour: int, name: str) -> str:
+def book(client: TestClient, desk: Desk, desk_hour: int, name: str, **overrides: Any) -> str:
     """Book through the real action with the app's keyring; return the manage token."""
     state = client.app.state.haven  # type: ignore[attr-defined]
     with unit_of_work(app_sessions(client)) as session:
@@ -34,7 +35,7 @@ def book(client: TestClient, desk: Desk, desk_hour: int, name: str) -> str:
             session,
             keyring=state.keyring,
             clock=state.clock,
-            request=booking_request(desk, tuesday(desk_hour), name=name),
+            request=booking_request(desk, tuesday(desk_hour), name=name, **overrides),
             base_url="https://haven.example",
         )
     return result.view.manage_url.rsplit("/", 1)[1]

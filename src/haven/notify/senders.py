@@ -161,31 +161,39 @@ class SendersNotConfigured(Exception):
     pass
 
 
+def email_sender_from_settings(settings: Settings) -> EmailSender | None:
+    """SMTP as configured, or None when no SMTP host is set."""
+    if settings.smtp_host is None:
+        return None
+    return SmtpEmailSender(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        security=settings.smtp_security,
+        user=settings.smtp_user,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        sender=settings.smtp_from,
+    )
+
+
+def sms_sender_from_settings(settings: Settings) -> SmsSender | None:
+    """The SMS webhook as configured, or None when its URL or secret is missing."""
+    if settings.sms_webhook_url is None or settings.sms_webhook_secret is None:
+        return None
+    return WebhookSmsSender(
+        settings.sms_webhook_url, settings.sms_webhook_secret.get_secret_value().encode()
+    )
+
+
 def senders_from_settings(settings: Settings) -> Senders:
     """SMTP and the SMS webhook as configured; files under home/outbox for what is not, but
     only in dev_mode: in production an unconfigured channel refuses to start (fail closed)."""
     outbox = FileOutbox(settings.home / "outbox")
-    if settings.smtp_host is not None:
-        email: EmailSender = SmtpEmailSender(
-            host=settings.smtp_host,
-            port=settings.smtp_port,
-            security=settings.smtp_security,
-            user=settings.smtp_user,
-            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-            sender=settings.smtp_from,
-        )
-    elif settings.dev_mode:
-        email = outbox
-    else:
+    email = email_sender_from_settings(settings)
+    if email is None and not settings.dev_mode:
         raise SendersNotConfigured("set HAVEN_SMTP_HOST (or HAVEN_DEV_MODE for a file outbox)")
-    if settings.sms_webhook_url is not None and settings.sms_webhook_secret is not None:
-        sms: SmsSender = WebhookSmsSender(
-            settings.sms_webhook_url, settings.sms_webhook_secret.get_secret_value().encode()
-        )
-    elif settings.dev_mode:
-        sms = outbox
-    else:
+    sms = sms_sender_from_settings(settings)
+    if sms is None and not settings.dev_mode:
         raise SendersNotConfigured(
             "set HAVEN_SMS_WEBHOOK_URL and HAVEN_SMS_WEBHOOK_SECRET (or HAVEN_DEV_MODE)"
         )
-    return Senders(email=email, sms=sms)
+    return Senders(email=email or outbox, sms=sms or outbox)

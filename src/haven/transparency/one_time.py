@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Protocol
 
 from haven.errors import HavenError
+from haven.notify.senders import Email, EmailSender, Sms, SmsSender
 
 CODE_LIFETIME = timedelta(minutes=10)
 GRANT_LIFETIME = timedelta(minutes=30)
@@ -57,6 +58,24 @@ class CodeSender(Protocol):
     """Sends a one-time code to a contact (``kind`` is "phone" or "email")."""
 
     def send_code(self, kind: str, contact: str, code: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class MessageCodeSender:
+    """Sends the code through the channels the office configured for its messages (SMTP, the
+    SMS webhook). A contact whose channel is not configured cannot get a code: fail closed."""
+
+    email: EmailSender | None
+    sms: SmsSender | None
+
+    def send_code(self, kind: str, contact: str, code: str) -> None:
+        body = f"Your Haven code is {code}."
+        if kind == "email" and self.email is not None:
+            self.email.send_email(Email(to=contact, subject="Your Haven code", body=body))
+        elif kind == "phone" and self.sms is not None:
+            self.sms.send_sms(Sms(to=contact, body=body))
+        else:
+            raise NoSender("codes cannot be sent this way here; please use your manage link")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Response
 
 from haven.config import Settings
 from haven.ledger.api import ledger_integrator
+from haven.notify.senders import email_sender_from_settings, sms_sender_from_settings
 from haven.scheduling import booking
 from haven.transparency import own_record
 from haven.transparency.one_time import (
@@ -20,6 +21,7 @@ from haven.transparency.one_time import (
     CodeDesk,
     CodeSender,
     FileCodeOutbox,
+    MessageCodeSender,
     NoSender,
 )
 from haven.web.deps import StateDep
@@ -42,8 +44,12 @@ def code_sender(state: AppState) -> CodeSender:
     sender: CodeSender | None = state.extras.get(CODE_SENDER)
     if sender is not None:
         return sender
-    if state.settings.dev_mode:
-        return FileCodeOutbox(outbox_dir(state.settings))
+    settings = state.settings
+    email, sms = email_sender_from_settings(settings), sms_sender_from_settings(settings)
+    if email is not None or sms is not None:
+        return MessageCodeSender(email=email, sms=sms)
+    if settings.dev_mode:
+        return FileCodeOutbox(outbox_dir(settings))
     raise NoSender("codes cannot be sent yet here; please use the link in your confirmation")
 
 
