@@ -30,4 +30,4 @@ translations: $(BIN)/haven
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --project=Haven \
 		--copyright-holder="Haven contributors" -o src/haven/web/translations/messages.pot .
 	$(BIN)/pybabel update -i src/haven/web/translations/messages.pot \
-		-d src/haven/web/translations --no-location --ignore-obsolete
+		-d src/haven/web/translations --no-fuzzy-matching --ignore-obsolete

@@ -16,7 +16,9 @@ from haven.transparency.charts import bar_chart
 from haven.transparency.figures import Period, parse_period, quarter_of
 from haven.transparency.logview import log_page_context
 from haven.transparency.report import Report, band_label
+from haven.web import i18n
 from haven.web.deps import ClockDep, SessionDep, StateDep
+from haven.web.i18n import N_
 from haven.web.page_route import PageRoute
 from haven.web.state import AppState
 from haven.web.templating import environment, render
@@ -29,16 +31,16 @@ PeriodQuery = Annotated[
     Query(max_length=40, description="A quarter (2026Q4) or a range (2026-10-01..2026-12-31)."),
 ]
 CHARTED = (
-    ("by_agency_category", "Requests by agency category"),
-    ("by_legal_basis", "Requests by legal basis"),
-    ("outcomes", "Outcomes"),
-    ("notices", "Notices to the people concerned"),
+    ("by_agency_category", N_("Requests by agency category")),
+    ("by_legal_basis", N_("Requests by legal basis")),
+    ("outcomes", N_("Outcomes")),
+    ("notices", N_("Notices to the people concerned")),
 )
 TABLED = (
-    ("requests", "Requests"),
-    ("people", "People"),
-    ("time_to_decision", "Time to decision"),
-    ("registers", "Registers in force at the period's end"),
+    ("requests", N_("Requests")),
+    ("people", N_("People")),
+    ("time_to_decision", N_("Time to decision")),
+    ("registers", N_("Registers in force at the period's end")),
 )
 CSV_TYPE = "text/csv; charset=utf-8"
 
@@ -58,8 +60,12 @@ def _report(session: Session, state: AppState, clock: Clock, period: str | None)
     )
 
 
-def report_context(report: Report) -> dict[str, Any]:
-    """What the report page shows: each charted section with its chart and its table."""
+def report_context(report: Report, locale: str = i18n.DEFAULT_LOCALE) -> dict[str, Any]:
+    """What the report page shows: each charted section with its chart and its table.
+
+    Section titles are in `locale` (the chart's own title too); the figures are data.
+    """
+    gettext = i18n.translations(locale).gettext
     period = report.figures.period
     return {
         "period": period,
@@ -71,7 +77,7 @@ def report_context(report: Report) -> dict[str, Any]:
                 "id": name,
                 "title": title,
                 "rows": report.section(name),
-                "chart": bar_chart(f"chart-{name}", title, report.section(name)),
+                "chart": bar_chart(f"chart-{name}", gettext(title), report.section(name)),
             }
             for name, title in CHARTED
         ],
@@ -98,7 +104,8 @@ def transparency_report(
 ) -> Response:
     """The public report for a period (this quarter by default)."""
     report = _report(session, state, clock, period)
-    return render(request, "transparency/report.html", report_context(report))
+    context = report_context(report, i18n.request_locale(request))
+    return render(request, "transparency/report.html", context, translated=True)
 
 
 @downloads.get("/transparency/report.json")
@@ -134,4 +141,4 @@ def transparency_log(
     """The latest checkpoint, its cosignatures, the log's key, how to verify, and the entries."""
     vkey = ledger_integrator(state).signer.vkey
     context = log_page_context(session, vkey, state.settings.base_url, start)
-    return render(request, "transparency/log.html", context)
+    return render(request, "transparency/log.html", context, translated=True)

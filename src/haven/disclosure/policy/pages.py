@@ -32,7 +32,7 @@ def policy_in_force(request: Request, session: SessionDep) -> Response:
         "history": [_summary(item) for item in versions],
         "bundled_sha256": pack_hash(bundled_files()),
     }
-    return render(request, "transparency/policy.html", context)
+    return render(request, "transparency/policy.html", context, translated=True)
 
 
 @router.get("/transparency/policy/{version_id}")
@@ -47,7 +47,7 @@ def policy_version(
         "history": [],
         "bundled_sha256": "",
     }
-    return render(request, "transparency/policy.html", context)
+    return render(request, "transparency/policy.html", context, translated=True)
 
 
 def _summary(version: PolicyVersion) -> dict[str, Any]:
