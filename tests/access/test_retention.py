@@ -23,7 +23,8 @@ from haven.vault.errors import PersonGone
 from haven.vault.keys import Keyring, load_keyring
 from haven.vault.models import PersonRecord
 from haven.vault.reads import ReadPurpose, read_people
-from haven.vault.retention import RetentionEvent, run_retention
+from haven.vault.retention import RetentionEvent, people_due, run_retention
+from haven.vault.service import PersonData, seal_person
 from haven.worker import Worker, WorkerContext
 from tests import factories
 from tests.access.people_support import appointment, entries, raw_ledger
@@ -226,3 +227,16 @@ def test_a_booking_retried_after_shredding_answers_gone_not_an_error(
     again = app_client.post("/api/v1/appointments", json=body, headers=headers)
     assert again.status_code == 410
     assert "Canary" not in again.text
+
+
+def test_a_person_who_never_booked_is_forgotten_after_the_default_retention(
+    sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock
+) -> None:
+    """A waitlist sign-up that never became an appointment still leaves on schedule."""
+    with unit_of_work(sessions) as session:
+        waiting = seal_person(
+            session, keyring, clock, PersonData(name="Wanda", phone="+12025550199")
+        )
+    with unit_of_work(sessions) as session:
+        assert waiting.id not in people_due(session, clock.now() + timedelta(days=89), 90, limit=10)
+        assert waiting.id in people_due(session, clock.now() + timedelta(days=91), 90, limit=10)
