@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,6 +21,7 @@ from tests.scheduling.booking_support import arrange_desk
 from tests.transparency.support import app_sessions, integrator_of
 from tests.transparency.test_one_time_code import ask, confirmation_code
 from tests.transparency.test_own_record import book
+from tests.web.page_support import get
 
 
 @pytest.fixture
@@ -46,6 +48,28 @@ def test_the_code_is_emailed_to_the_address_on_file(
     assert re.search(r"Your Haven code is \S+\.", str(message.get_payload()))
 
 
+def test_a_code_asked_for_in_spanish_is_emailed_in_spanish(
+    smtp_client: tuple[TestClient, Mailbox],
+) -> None:
+    client, mailbox = smtp_client
+    integrator_of(client).stop()
+    desk = arrange_desk(app_sessions(client))
+    token = book(client, desk, 9, "Ana Example", phone=None, email="ana@example.org")
+    code = confirmation_code(client, token)
+    # The page in Spanish remembers the language in a cookie the form's post carries.
+    form = get(client, "/my?lang=es").form("/my/code")
+    assert form.submit(client, confirmation_code=code).status_code == 200
+    assert len(mailbox.received) == 1
+    message = mailbox.received[0]
+    assert message["To"] == "ana@example.org"
+    assert str(make_header(decode_header(message["Subject"]))) == "Su código de Haven"
+    body = message.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    assert re.fullmatch(
+        r"Su código de Haven es \d{6}\.\s*", body.decode(message.get_content_charset() or "utf-8")
+    )
+
+
 class _Outbox:
     def __init__(self) -> None:
         self.sent: list[Email] = []
@@ -58,6 +82,6 @@ def test_a_contact_without_a_configured_channel_gets_no_code() -> None:
     outbox = _Outbox()
     sender = MessageCodeSender(email=outbox, sms=None)
     with pytest.raises(NoSender):
-        sender.send_code("phone", "+12025550143", "123456")
-    sender.send_code("email", "ana@example.org", "123456")
+        sender.send_code("phone", "+12025550143", "123456", "en")
+    sender.send_code("email", "ana@example.org", "123456", "en")
     assert [e.to for e in outbox.sent] == ["ana@example.org"]

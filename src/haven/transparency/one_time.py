@@ -32,6 +32,7 @@ from typing import Protocol
 
 from haven.errors import HavenError
 from haven.notify.senders import Email, EmailSender, Sms, SmsSender
+from haven.web.i18n import N_, translate
 
 CODE_LIFETIME = timedelta(minutes=10)
 GRANT_LIFETIME = timedelta(minutes=30)
@@ -40,6 +41,8 @@ WINDOW = timedelta(hours=1)
 ASKS_PER_CODE = 3  # per confirmation code per hour
 ASKS_PER_ADDRESS = 10  # per client address per hour
 GRANT_PREFIX = "once-"
+CODE_SUBJECT = N_("Your Haven code")
+CODE_BODY = N_("Your Haven code is %(code)s.")
 
 
 class TooManyTries(HavenError):
@@ -55,9 +58,15 @@ class NoSender(HavenError):
 
 
 class CodeSender(Protocol):
-    """Sends a one-time code to a contact (``kind`` is "phone" or "email")."""
+    """Sends a one-time code to a contact (``kind`` is "phone" or "email") in ``language`` (a
+    tag of haven.web.i18n.LOCALES: the language of the page the code was asked on)."""
 
-    def send_code(self, kind: str, contact: str, code: str) -> None: ...
+    def send_code(self, kind: str, contact: str, code: str, language: str) -> None: ...
+
+
+def code_body(code: str, language: str) -> str:
+    """The message carrying the code, in the person's language."""
+    return translate(language, CODE_BODY, {"code": code})
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,11 @@ class MessageCodeSender:
     email: EmailSender | None
     sms: SmsSender | None
 
-    def send_code(self, kind: str, contact: str, code: str) -> None:
-        body = f"Your Haven code is {code}."
+    def send_code(self, kind: str, contact: str, code: str, language: str) -> None:
+        body = code_body(code, language)
         if kind == "email" and self.email is not None:
-            self.email.send_email(Email(to=contact, subject="Your Haven code", body=body))
+            subject = translate(language, CODE_SUBJECT)
+            self.email.send_email(Email(to=contact, subject=subject, body=body))
         elif kind == "phone" and self.sms is not None:
             self.sms.send_sms(Sms(to=contact, body=body))
         else:
@@ -84,9 +94,9 @@ class FileCodeOutbox:
 
     directory: Path
 
-    def send_code(self, kind: str, contact: str, code: str) -> None:
+    def send_code(self, kind: str, contact: str, code: str, language: str) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        message = {"to": contact, "kind": kind, "body": f"Your Haven code is {code}."}
+        message = {"to": contact, "kind": kind, "body": code_body(code, language)}
         path = self.directory / f"{uuid.uuid4().hex}.json"
         path.write_text(json.dumps(message), encoding="utf-8")
         path.chmod(0o600)

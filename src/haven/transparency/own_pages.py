@@ -82,7 +82,7 @@ async def my_send_code(call: Call, state: StateDep) -> Response:
     sender = code_sender(state)
     desk = code_desk(state)
     found = own_record.send_one_time_code(
-        call.session, call.keyring, call.clock, desk, sender, typed, address
+        call.session, call.keyring, call.clock, desk, sender, typed, address, call.locale
     )
     context = {"asked": True, "error": None, "confirmation_code": found}
     return call.render("transparency/my_start.html", context, private=True)

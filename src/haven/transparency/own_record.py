@@ -114,10 +114,11 @@ def send_one_time_code(
     sender: CodeSender,
     typed: str,
     address: str,
+    language: str,
 ) -> str:
-    """Count the try, and if the code is an appointment's, send its person a one-time code
-    (reading their contact is a recorded read for their own request). Returns the code's key;
-    says nothing about whether it exists."""
+    """Count the try, and if the code is an appointment's, send its person a one-time code in
+    ``language`` (reading their contact is a recorded read for their own request). Returns the
+    code's key; says nothing about whether it exists."""
     key = code_key(typed)
     now = clock.now()
     desk.count_ask(key, address, now)
@@ -139,7 +140,8 @@ def send_one_time_code(
         return key
     person = read.person(person_id)
     if person.contact:
-        sender.send_code(person.contact_kind, person.contact, desk.issue(key, person_id, now))
+        code = desk.issue(key, person_id, now)
+        sender.send_code(person.contact_kind, person.contact, code, language)
     return key
 
 
