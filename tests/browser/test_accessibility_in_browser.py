@@ -5,18 +5,24 @@ nor at 200% zoom. Real Chromium, real app, both databases."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from haven.clock import ManualClock
+from haven.config import Settings
 from haven.db import unit_of_work
+from haven.scheduling import waitlist
 from haven.scheduling.models import Office
+from haven.scheduling.waitlist_models import WaitlistEntry
+from haven.vault.keys import Keyring, load_keyring
 from tests import factories
 from tests.browser.a11y_support import axe_violations, create_staff, sign_in
 from tests.browser.conftest import LiveServer
+from tests.web.page_support import Catalogue
 
 pytestmark = pytest.mark.browser
 
@@ -265,3 +271,52 @@ def test_axe_really_reports_violations(browser: Any) -> None:
     context.close()
     assert "image-alt" in found
     assert "label" in found
+
+
+def _waitlist_offer_token(
+    sessions: sessionmaker[Session], keyring: Keyring, clock: ManualClock, catalogue: Catalogue
+) -> str:
+    """Join the waitlist for a day with free times and let the offer job hold one: the token
+    the offer's message links to."""
+    day = date(2026, 12, 8)
+    request = waitlist.WaitlistRequest(
+        office_id=catalogue.office_id,
+        service_id=catalogue.service_id,
+        first_day=day,
+        last_day=day,
+        language="en",
+        name="Ana Example",
+        phone="+12025550143",
+        email=None,
+    )
+    with unit_of_work(sessions) as session:
+        entry_id = waitlist.join_waitlist(session, keyring, clock, request).id
+    with unit_of_work(sessions) as session:
+        assert waitlist.offer_open_slots(session, keyring, clock, offer_for=timedelta(hours=2))
+    with unit_of_work(sessions) as session:
+        seed = session.get_one(WaitlistEntry, entry_id).offer_seed
+    assert seed is not None
+    return waitlist.offer_token(keyring, seed)
+
+
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_waitlist_offer_page_passes_axe(
+    live_server: LiveServer,
+    browser: Any,
+    sessions: sessionmaker[Session],
+    database_url: str,
+    tmp_path: Path,
+    lang: str,
+) -> None:
+    # The live server's keyring (its home is tmp_path/home): the token is keyed by it.
+    keyring = load_keyring(Settings(home=tmp_path / "home", database_url=database_url))
+    token = _waitlist_offer_token(sessions, keyring, live_server.clock, live_server.catalogue)
+    context = browser.new_context(viewport={"width": 1024, "height": 800}, locale="en-US")
+    page = context.new_page()
+    response = page.goto(live_server.url + f"/waitlist/offers/{token}?lang={lang}")
+    assert response is not None
+    assert response.status == 200
+    assert page.locator("form[action^='/waitlist/offers/']").count() == 1
+    found = axe_violations(page)
+    context.close()
+    assert found == []
