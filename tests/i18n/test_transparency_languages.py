@@ -85,6 +85,9 @@ def test_policy_text_stays_english_and_the_page_says_so(
     assert f"Versión {installed.id}" in page.text
     assert "El texto de la política se muestra solo en inglés" in page.text
     assert '<pre lang="en" dir="ltr">' in page.text
+    status = re.search(rf"Versión {installed.id} \(([^)]*)\)", page.text)
+    assert status is not None
+    assert status.group(1) == "vigente"
 
 
 def test_own_record_is_in_the_language_with_local_dates(app_client: TestClient) -> None:
@@ -95,6 +98,34 @@ def test_own_record_is_in_the_language_with_local_dates(app_client: TestClient) 
     assert _heading(page.text) == "Su expediente"
     assert "Entradas sobre usted en el registro público" in page.text
     assert "martes, 1 de diciembre de 2026" in page.text
+    assert "<td>reservada</td>" in page.text
+    assert "<td>booked</td>" not in page.text
     arabic = app_client.get(f"/my/{token}?lang=ar")
     assert '<html lang="ar" dir="rtl">' in arabic.text
     assert _heading(arabic.text) == "سجلك"
+
+
+def _table_cells(html: str) -> list[str]:
+    """The text of every report table's row headers and cells."""
+    tables = re.findall(r'<table class="figures" id="table-[^"]*">.*?</table>', html, re.S)
+    return [cell.strip() for t in tables for cell in re.findall(r"<t[hd][^>]*>([^<]*)</t[hd]>", t)]
+
+
+def test_report_row_labels_and_withheld_values_are_in_the_language(
+    app_client: TestClient,
+) -> None:
+    client = seed_app(app_client)
+    cells = _table_cells(client.get("/transparency?lang=es").text)
+    assert "denegadas" in cells
+    assert "porcentaje entregado" in cells
+    # A quarter without requests withholds its share produced and its times to decision.
+    empty = _table_cells(client.get("/transparency?lang=es&period=2025Q1").text)
+    assert empty.count("no se publica") == 3
+    english = {"denied", "withheld", "share produced", "not required", "median hours"}
+    assert not english & set(cells + empty)
+    # The downloads keep their documented English keys.
+    assert (
+        "outcomes,share_produced,withheld"
+        in client.get("/transparency/report.csv?period=2025Q1").text
+    )
+    assert "outcomes,denied," in client.get("/transparency/report.csv").text

@@ -16,6 +16,7 @@ from haven.ledger.api import ledger_integrator
 from haven.notify.senders import email_sender_from_settings, sms_sender_from_settings
 from haven.scheduling import booking
 from haven.transparency import own_record
+from haven.transparency.labels import STATUS_LABELS
 from haven.transparency.one_time import (
     GRANT_PREFIX,
     CodeDesk,
@@ -114,6 +115,7 @@ def my_record(token: str, call: Call, state: StateDep) -> Response:
     context = {
         "token": token,
         "record": record,
+        "status_labels": STATUS_LABELS,
         "vkey": ledger_integrator(state).signer.vkey,
     }
     return call.render("transparency/my.html", context, private=True)

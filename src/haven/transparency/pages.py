@@ -14,8 +14,9 @@ from haven.ledger.api import ledger_integrator
 from haven.transparency import service
 from haven.transparency.charts import bar_chart
 from haven.transparency.figures import Period, parse_period, quarter_of
+from haven.transparency.labels import displayed_rows
 from haven.transparency.logview import log_page_context
-from haven.transparency.report import Report, band_label
+from haven.transparency.report import Report, Row, band_label
 from haven.web import i18n
 from haven.web.deps import ClockDep, SessionDep, StateDep
 from haven.web.i18n import N_
@@ -63,9 +64,13 @@ def _report(session: Session, state: AppState, clock: Clock, period: str | None)
 def report_context(report: Report, locale: str = i18n.DEFAULT_LOCALE) -> dict[str, Any]:
     """What the report page shows: each charted section with its chart and its table.
 
-    Section titles are in `locale` (the chart's own title too); the figures are data.
+    Section titles and row labels are in `locale` (the chart's too); the figures are data.
     """
     gettext = i18n.translations(locale).gettext
+
+    def rows(name: str) -> list[Row]:
+        return displayed_rows(report.section(name), gettext)
+
     period = report.figures.period
     return {
         "period": period,
@@ -76,12 +81,12 @@ def report_context(report: Report, locale: str = i18n.DEFAULT_LOCALE) -> dict[st
             {
                 "id": name,
                 "title": title,
-                "rows": report.section(name),
-                "chart": bar_chart(f"chart-{name}", gettext(title), report.section(name)),
+                "rows": rows(name),
+                "chart": bar_chart(f"chart-{name}", gettext(title), rows(name)),
             }
             for name, title in CHARTED
         ],
-        "tabled": [{"id": n, "title": t, "rows": report.section(n)} for n, t in TABLED],
+        "tabled": [{"id": n, "title": t, "rows": rows(n)} for n, t in TABLED],
         "policy_versions": report.figures.policy_versions,
         "query": f"period={period.label}",
     }

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Request, Response
 from haven.disclosure.policy import governance
 from haven.disclosure.policy.models import PolicyVersion, VersionStatus
 from haven.disclosure.policy.pack import bundled_files, files_from_json, pack_hash
+from haven.transparency.labels import status_label
 from haven.web.deps import SessionDep
 from haven.web.page_route import PageRoute
 from haven.web.templating import render
@@ -54,6 +55,7 @@ def _summary(version: PolicyVersion) -> dict[str, Any]:
     return {
         "id": version.id,
         "status": version.status,
+        "status_label": status_label(version.status),
         "sha256": version.sha256,
         "proposed_at": version.proposed_at,
         "activated_at": version.activated_at,
