@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import ManualClock
 from haven.config import Settings
 from haven.db import unit_of_work
 from haven.disclosure import accounting, delivery, service
-from haven.disclosure.models import NoticeStatus, RequestStatus
+from haven.disclosure.models import AccountingEntry, NoticeStatus, RequestStatus
 from haven.vault.keys import Keyring
 from tests.disclosure.support import TARGET_NAME, AgencyApi, World, approve_by_both, produce
 
@@ -97,7 +98,10 @@ def test_a_delayed_notice_order_holds_the_notice_and_hides_the_accounting_until_
         assert request.status == RequestStatus.NOTICE_DELAYED
         person = world.target_person_id
         assert accounting.for_person(session, keyring, clock.now(), person_id=person) == []
-        assert len(accounting.for_auditor(session, keyring, person_id=person)) == 1
+        [entry] = session.scalars(
+            sa.select(AccountingEntry).where(AccountingEntry.person_id == person)
+        )
+        assert entry.delayed_until == order_ends
         assert len(accounting.for_person(session, keyring, order_ends, person_id=person)) == 1
 
 
@@ -133,5 +137,8 @@ def test_a_law_enforcement_disclosure_owes_no_notice_and_is_hidden_from_the_pers
         assert request.status == RequestStatus.NOTICED
         person = world.target_person_id
         assert accounting.for_person(session, keyring, clock.now(), person_id=person) == []
-        [line] = accounting.for_auditor(session, keyring, person_id=person)
-        assert line.disclosure.basis == "law_enforcement"
+        [entry] = session.scalars(
+            sa.select(AccountingEntry).where(AccountingEntry.person_id == person)
+        )
+        assert entry.basis == "law_enforcement"
+        assert entry.hidden_from_person

@@ -41,5 +41,7 @@ def test_rotation_rewraps_the_sealed_copies_and_they_still_open(
         assert rewrap_sealed(session, keyring) == 0
         assert {p.kek_id for p in session.query(NamedIndividual)} == {keyring.current_kek_id}
     with unit_of_work(sessions) as session:
-        [line] = accounting.for_auditor(session, keyring)
+        [line] = accounting.for_person(
+            session, keyring, clock.now(), person_id=world.target_person_id
+        )
         assert line.disclosure.recipient_name == "Agency"

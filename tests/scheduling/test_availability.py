@@ -19,8 +19,7 @@ from haven.scheduling.availability import (
     Slot,
     TooFarAhead,
     TooSoon,
-    bookable_slot,
-    check_bookable,
+    bookable_slot_and_schedule,
     find_slots,
 )
 from haven.scheduling.models import OpeningHours, ResourceKind, Service
@@ -39,6 +38,16 @@ def _slots(session: Session, service: Service, now: datetime, **kw: Any) -> list
     kw.setdefault("start", TUESDAY)
     kw.setdefault("end", TUESDAY)
     return find_slots(session, office_id=service.office_id, service_id=service.id, now=now, **kw)
+
+
+def _free_resources(
+    session: Session, service: Service, starts_at: datetime, now: datetime
+) -> list[int]:
+    """The free resources at `starts_at`, as a booking judges them (empty: all taken)."""
+    slot, _schedule = bookable_slot_and_schedule(
+        session, office_id=service.office_id, service_id=service.id, starts_at=starts_at, now=now
+    )
+    return list(slot.resource_ids) if slot is not None else []
 
 
 def _times(slots: list[Slot]) -> list[str]:
@@ -185,11 +194,10 @@ def test_interpreter_slots_need_a_speaker_or_a_free_interpreter(
     assert _times(_slots(session, service, clock.now())) == ["09:00", "10:00"]
 
 
-def test_check_bookable_names_the_broken_rule(session: Session, clock: ManualClock) -> None:
+def test_a_booking_check_names_the_broken_rule(session: Session, clock: ManualClock) -> None:
     office = factories.office(session)
     service = factories.service(session, office, max_days_ahead=10)
     factories.closure(session, office, date(2026, 12, 2))
-    ids = {"office_id": office.id, "service_id": service.id, "now": clock.now()}
     cases: list[tuple[datetime, type[Exception], str]] = [
         (clock.now() + timedelta(minutes=30), TooSoon, "60 minutes"),
         (_at(9, day=date(2026, 12, 11)), TooFarAhead, "10 days"),
@@ -200,23 +208,22 @@ def test_check_bookable_names_the_broken_rule(session: Session, clock: ManualClo
     ]
     for starts_at, error, words in cases:
         with pytest.raises(error, match=words) as raised:
-            check_bookable(session, starts_at=starts_at, **ids)  # type: ignore[arg-type]
+            _free_resources(session, service, starts_at, clock.now())
         assert raised.value.field == "starts_at"
-    assert check_bookable(session, starts_at=_at(9, day=date(2026, 12, 10)), **ids) == [  # type: ignore[arg-type]
+    assert _free_resources(session, service, _at(9, day=date(2026, 12, 10)), clock.now()) == [
         service.resources[0].id
     ]
 
 
-def test_check_bookable_is_empty_when_every_resource_is_taken(
+def test_a_booking_check_finds_no_resource_when_every_one_is_taken(
     session: Session, clock: ManualClock
 ) -> None:
     office = factories.office(session)
     counter = factories.resource(session, office)
     service = factories.service(session, office, resources=[counter])
     live_hold(session, service, counter, _at(9, 15), 30)
-    ids = {"office_id": office.id, "service_id": service.id, "now": clock.now()}
-    assert check_bookable(session, starts_at=_at(9), **ids) == []  # type: ignore[arg-type]
-    assert check_bookable(session, starts_at=_at(10), **ids) == [counter.id]  # type: ignore[arg-type]
+    assert _free_resources(session, service, _at(9), clock.now()) == []
+    assert _free_resources(session, service, _at(10), clock.now()) == [counter.id]
 
 
 def test_bookable_slot_agrees_with_find_slots(session: Session, clock: ManualClock) -> None:
@@ -227,7 +234,7 @@ def test_bookable_slot_agrees_with_find_slots(session: Session, clock: ManualClo
     slots = _slots(session, service, clock.now())
     assert slots
     for slot in slots:
-        found = bookable_slot(
+        found, _schedule = bookable_slot_and_schedule(
             session,
             office_id=office.id,
             service_id=service.id,

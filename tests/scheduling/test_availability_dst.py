@@ -9,7 +9,12 @@ import pytest
 from sqlalchemy.orm import Session
 
 from haven.clock import ManualClock
-from haven.scheduling.availability import NotOnSlotGrid, Slot, check_bookable, find_slots
+from haven.scheduling.availability import (
+    NotOnSlotGrid,
+    Slot,
+    bookable_slot_and_schedule,
+    find_slots,
+)
 from haven.scheduling.models import Service
 from tests import factories
 
@@ -98,7 +103,7 @@ def test_a_repeated_wall_time_is_offered_once_at_its_first_occurrence(
 
     second_one_am = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)  # 01:00 EST, the repeat
     with pytest.raises(NotOnSlotGrid):
-        check_bookable(
+        bookable_slot_and_schedule(
             session,
             office_id=service.office_id,
             service_id=service.id,

@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from haven.clock import ManualClock
-from haven.scheduling.availability import bookable_slot, check_bookable
+from haven.scheduling.availability import bookable_slot_and_schedule
 from haven.scheduling.models import Resource, Service
 from haven.scheduling.office_schedule import CLAIMS_WINDOW
 from tests import factories
@@ -46,21 +46,21 @@ def _desk(session: Session, *, buffer_minutes: int = 0) -> tuple[Service, Resour
 
 
 def _free(session: Session, service: Service, starts_at: datetime, now: datetime) -> bool:
-    free = check_bookable(
+    slot, _schedule = bookable_slot_and_schedule(
         session,
         office_id=service.office_id,
         service_id=service.id,
         starts_at=starts_at,
         now=now,
     )
-    return bool(free)
+    return slot is not None and bool(slot.resource_ids)
 
 
 def test_one_statement_answers_whether_a_time_is_free(session: Session, clock: ManualClock) -> None:
     service, _ = _desk(session)
     session.execute(sa.text("SELECT 1"))  # begin outside the count
     with _counted(session) as statements:
-        slot = bookable_slot(
+        slot, _schedule = bookable_slot_and_schedule(
             session,
             office_id=service.office_id,
             service_id=service.id,

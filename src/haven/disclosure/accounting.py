@@ -18,8 +18,8 @@ How it outlives retention shredding, and stays minimal:
   only once that has passed AND the person's record has been shredded: "at least five years
   or the life of the record, whichever is longer".
 - Visibility: the person sees their entries except (b)(7) law-enforcement disclosures
-  (552a(c)(3)) and, while a written delayed-notice order runs, entries under it. Auditors see
-  every entry, always (without names: the body holds none).
+  (552a(c)(3)) and, while a written delayed-notice order runs, entries under it. Those are kept
+  all the same (``hidden_from_person``, ``delayed_until``); no page shows them to auditors yet.
 """
 
 from __future__ import annotations
@@ -146,16 +146,6 @@ def for_person(
     if lookup is not None:
         query = query.where(AccountingEntry.contact_lookup == lookup)
     return _lines(keyring, session.scalars(query.order_by(AccountingEntry.id)).all())
-
-
-def for_auditor(
-    session: Session, keyring: Keyring, *, person_id: int | None = None
-) -> list[AccountingLine]:
-    """Every entry (of one record, or all), hidden or delayed ones included."""
-    query = sa.select(AccountingEntry).order_by(AccountingEntry.id)
-    if person_id is not None:
-        query = query.where(AccountingEntry.person_id == person_id)
-    return _lines(keyring, session.scalars(query).all())
 
 
 def prune_accounting(session: Session, now: datetime, *, actor: str = "system") -> int:

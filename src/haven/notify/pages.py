@@ -19,10 +19,6 @@ from haven.web.deps import KeyringDep, SessionDep
 router = APIRouter(include_in_schema=False, route_class=StaffPageRoute)
 
 
-def messages_path(office_id: int) -> str:
-    return f"/staff/manager/{office_id}/messages"
-
-
 @router.get("/staff/manager/{office_id}/messages")
 def manager_messages(
     request: Request,

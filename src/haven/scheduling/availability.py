@@ -48,9 +48,7 @@ __all__ = [
     "SlotRuleBroken",
     "TooFarAhead",
     "TooSoon",
-    "bookable_slot",
     "bookable_slot_and_schedule",
-    "check_bookable",
     "find_slots",
 ]
 
@@ -158,54 +156,6 @@ def find_slots(
     return _SlotMaker(schedule, busy, interpreter_language).slots(candidates)
 
 
-def check_bookable(
-    session: Session,
-    *,
-    office_id: int,
-    service_id: int,
-    starts_at: datetime,
-    now: datetime,
-    interpreter_language: str | None = None,
-) -> list[int]:
-    """The free resources that could serve an appointment at `starts_at` (empty: all taken).
-
-    Raises a `SlotRuleBroken` subclass when no slot can ever start then (too soon, too far
-    ahead, office closed, outside opening hours, not on the slot grid).
-    """
-    slot = bookable_slot(
-        session,
-        office_id=office_id,
-        service_id=service_id,
-        starts_at=starts_at,
-        now=now,
-        interpreter_language=interpreter_language,
-    )
-    return list(slot.resource_ids) if slot is not None else []
-
-
-def bookable_slot(
-    session: Session,
-    *,
-    office_id: int,
-    service_id: int,
-    starts_at: datetime,
-    now: datetime,
-    interpreter_language: str | None = None,
-) -> Slot | None:
-    """The slot starting at `starts_at` with its free resources, or None when all are taken.
-
-    Raises like `check_bookable`. Use this form when an interpreter may be needed.
-    """
-    return bookable_slot_and_schedule(
-        session,
-        office_id=office_id,
-        service_id=service_id,
-        starts_at=starts_at,
-        now=now,
-        interpreter_language=interpreter_language,
-    )[0]
-
-
 def bookable_slot_and_schedule(
     session: Session,
     *,
@@ -215,8 +165,13 @@ def bookable_slot_and_schedule(
     now: datetime,
     interpreter_language: str | None = None,
 ) -> tuple[Slot | None, OfficeSchedule]:
-    """`bookable_slot` and the schedule it was judged by, so a booking need not read the
-    office and service again. One query: the schedule and the claims around that time."""
+    """The slot starting at `starts_at` with its free resources (None when all are taken), and
+    the schedule it was judged by, so a booking need not read the office and service again.
+
+    Raises a `SlotRuleBroken` subclass when no slot can ever start then (too soon, too far
+    ahead, office closed, outside opening hours, not on the slot grid). One query: the schedule
+    and the claims around that time (see office_schedule.load_schedule_and_claims).
+    """
     _require_aware(now=now, starts_at=starts_at)
     schedule, nearby_claims = load_schedule_and_claims(
         session,

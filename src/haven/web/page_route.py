@@ -130,9 +130,3 @@ def form_text(form: Mapping[str, Any], name: str) -> str:
     """A posted text field, trimmed; empty when absent or not text."""
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""
-
-
-def sentence(message: str) -> str:
-    """A domain error's message as a sentence for a page."""
-    text = message[:1].upper() + message[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
