@@ -27,8 +27,8 @@ from haven.ledger.keys import load_log_signer
 from haven.ledger.service import publish_pending
 from haven.ledger.witness.policy import WitnessPolicy
 from haven.ledger.witnessing import cosign_latest
+from haven.scheduling.retention import run_retention
 from haven.vault.keys import Keyring
-from haven.vault.retention import run_retention
 
 log = logging.getLogger("haven.worker")
 

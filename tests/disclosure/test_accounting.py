@@ -87,7 +87,7 @@ def test_the_accounting_outlives_shredding_and_is_pruned_only_after_five_years(
 ) -> None:
     _disclose(sessions, keyring, clock, world.target_person_id, LegalBasis.COURT_ORDER, "r-1")
     with unit_of_work(sessions) as session:
-        shred_person(session, keyring, clock, world.target_person_id, default_days=30)
+        shred_person(session, keyring, clock, world.target_person_id, retention_days=30)
     lookup = accounting.contact_lookup(keyring, "phone", "+12025550111")
     with unit_of_work(sessions) as session:
         lines = accounting.for_person(session, keyring, clock.now(), lookup=lookup)
