@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from haven.clock import ManualClock
 from haven.db import unit_of_work
 from haven.ledger.models import LogEntry
+from haven.vault.events import PersonalDataEvent
 from haven.vault.keys import Keyring
 from haven.vault.reads import (
     MAX_RECORDS_PER_READ,
-    PersonalDataEvent,
     ReadPurpose,
     ReadRefused,
     read_people,

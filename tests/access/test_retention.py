@@ -21,10 +21,10 @@ from haven.ledger.store import integrate
 from haven.ledger.verify import DatabaseLog, audit
 from haven.scheduling.retention import people_due, run_retention
 from haven.vault.errors import PersonGone
+from haven.vault.events import RetentionEvent
 from haven.vault.keys import Keyring, load_keyring
 from haven.vault.models import PersonRecord
 from haven.vault.reads import ReadPurpose, read_people
-from haven.vault.retention import RetentionEvent
 from haven.vault.service import PersonData, seal_person
 from haven.worker import Worker, WorkerContext
 from tests import factories

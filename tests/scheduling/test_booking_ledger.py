@@ -20,6 +20,7 @@ from haven.db import unit_of_work
 from haven.errors import HavenError
 from haven.ledger.models import LogEntry
 from haven.scheduling import booking
+from haven.scheduling.events import BookingEvent
 from haven.scheduling.models import Appointment
 from haven.vault.keys import Keyring
 from haven.vault.service import person_tag_key
@@ -94,7 +95,7 @@ def _assert_records(
     data: bytes,
     entry: dict[str, Any],
     *,
-    kind: booking.BookingEvent,
+    kind: BookingEvent,
     desk: Desk,
     tag_key: bytes,
     clock: ManualClock,
@@ -146,7 +147,7 @@ def test_a_booking_records_one_entry_with_the_persons_tag_and_nothing_personal(
     _assert_records(
         data,
         entry,
-        kind=booking.BookingEvent.BOOKED,
+        kind=BookingEvent.BOOKED,
         desk=desk,
         tag_key=_tag_key(sessions, keyring, result),
         clock=clock,
@@ -200,7 +201,7 @@ def test_reschedule_records_one_entry_without_either_time(
     _assert_records(
         data,
         entry,
-        kind=booking.BookingEvent.RESCHEDULED,
+        kind=BookingEvent.RESCHEDULED,
         desk=desk,
         tag_key=_tag_key(sessions, keyring, result),
         clock=clock,
@@ -221,7 +222,7 @@ def test_cancel_records_one_entry_and_cancelling_again_records_none(
     _assert_records(
         data,
         entry,
-        kind=booking.BookingEvent.CANCELLED,
+        kind=BookingEvent.CANCELLED,
         desk=desk,
         tag_key=_tag_key(sessions, keyring, result),
         clock=clock,

@@ -17,10 +17,10 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from haven.access.events import AlertEvent
 from haven.clock import Clock
 from haven.db import Base, TZDateTime, is_postgresql
 from haven.errors import NotFound
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
 
 
@@ -28,15 +28,6 @@ class AlertKind(StrEnum):
     BREAK_GLASS = "break_glass"
     MANY_READS = "many_reads"
     OUTSIDE_HOURS = "outside_hours"
-
-
-class AlertEvent(StrEnum):
-    RAISED = "access:alert:raised"
-    RESOLVED = "access:alert:resolved"
-
-
-declare_kind(AlertEvent.RAISED, fields={"alert", "alert_kind", "staff"})
-declare_kind(AlertEvent.RESOLVED, fields={"alert", "alert_kind"})
 
 
 class PrivacyAlert(Base):

@@ -4,15 +4,14 @@ that writes its row and its ledger entry (the person as a subject tag) in one tr
 from __future__ import annotations
 
 from datetime import timedelta
-from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.errors import Conflict, Invalid
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
 from haven.scheduling import walk_in_queue
+from haven.scheduling.events import DeskEvent
 from haven.scheduling.models import Appointment, AppointmentStatus, Office, Service
 from haven.scheduling.tokens import new_confirmation_code, new_secret_token, token_hash
 from haven.vault.errors import PersonGone
@@ -21,16 +20,6 @@ from haven.vault.service import PersonData, person_tag_key, seal_person
 
 MAX_NAME_LENGTH = 200
 
-
-class DeskEvent(StrEnum):
-    CHECKED_IN = "scheduling:appointment:checked_in"
-    SERVED = "scheduling:appointment:served"
-    NO_SHOW = "scheduling:appointment:no_show"
-    WALK_IN = "scheduling:appointment:walk_in"
-
-
-for _event in DeskEvent:
-    declare_kind(_event, fields={"office", "service"})
 
 # Which status each action moves from, and to.
 _MOVES: dict[DeskEvent, tuple[frozenset[AppointmentStatus], AppointmentStatus]] = {

@@ -1,4 +1,5 @@
-"""The ledger kinds access records: sign-ins, failures, lockouts, account and role changes.
+"""The ledger kinds access records: sign-ins, failures, lockouts, account and role changes, and
+the privacy officer's alerts.
 
 Entries name accounts by id (actor ``staff:<id>``, refs ``staff:<id>``), never by username or
 display name, and a failed sign-in for a username nobody has is recorded with actor ``public``
@@ -27,6 +28,11 @@ class AccessEvent(StrEnum):
     SECOND_FACTOR_RESET = "access:account:second_factor_reset"
 
 
+class AlertEvent(StrEnum):
+    RAISED = "access:alert:raised"
+    RESOLVED = "access:alert:resolved"
+
+
 class FailureReason(StrEnum):
     """Why a sign-in failed, as the ledger records it."""
 
@@ -50,3 +56,5 @@ declare_kind(AccessEvent.DISABLED, fields={"sessions_revoked"})
 declare_kind(AccessEvent.ENABLED, fields=())
 declare_kind(AccessEvent.PASSWORD_CHANGED, fields={"sessions_revoked"})
 declare_kind(AccessEvent.SECOND_FACTOR_RESET, fields={"sessions_revoked"})
+declare_kind(AlertEvent.RAISED, fields={"alert", "alert_kind", "staff"})
+declare_kind(AlertEvent.RESOLVED, fields={"alert", "alert_kind"})

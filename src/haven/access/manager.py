@@ -7,7 +7,6 @@ naming what changed, never any person) in the caller's transaction.
 from __future__ import annotations
 
 from datetime import date, time
-from enum import StrEnum
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -15,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.errors import Invalid, NotFound
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
+from haven.scheduling.events import OfficeChange, OfficeEvent
 from haven.scheduling.models import (
     Closure,
     Office,
@@ -31,24 +30,6 @@ MAX_CLOSURE_DAYS = 366
 
 # The office's own rows that a manager may change or remove by id.
 _OfficeRow = TypeVar("_OfficeRow", Closure, Service, Resource)
-
-
-class OfficeEvent(StrEnum):
-    CHANGED = "scheduling:office:changed"
-
-
-class OfficeChange(StrEnum):
-    HOURS_SET = "hours_set"
-    CLOSURE_ADDED = "closure_added"
-    CLOSURE_REMOVED = "closure_removed"
-    SERVICE_ACTIVE = "service_active"
-    SERVICE_INACTIVE = "service_inactive"
-    COUNTER_ADDED = "counter_added"
-    COUNTER_ACTIVE = "counter_active"
-    COUNTER_INACTIVE = "counter_inactive"
-
-
-declare_kind(OfficeEvent.CHANGED, fields={"office", "change", "item"})
 
 
 class OfficeChangeInvalid(Invalid):

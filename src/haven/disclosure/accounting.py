@@ -28,14 +28,13 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from haven.disclosure.events import AccountingEvent
 from haven.disclosure.models import AccountingEntry, LegalBasis
 from haven.disclosure.sealing import seal, unseal
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
 from haven.vault.keys import Keyring
 from haven.vault.models import PersonRecord
@@ -43,13 +42,6 @@ from haven.vault.models import PersonRecord
 KEEP_FOR = timedelta(days=5 * 365 + 2)
 ACCOUNTING_CONTEXT = "disclosure:accounting"
 _LOOKUP_KIND = "accounting:contact"
-
-
-class AccountingEvent(StrEnum):
-    PRUNED = "disclosure:accounting:pruned"
-
-
-declare_kind(AccountingEvent.PRUNED, fields={"removed"})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""The gateway's ledger entry kinds and the fields each carries (never personal data)."""
+"""The gateway's ledger entry kinds and the fields each carries (never personal data).
+
+The policy's own kinds (versions, injunctions, matching agreements) are in
+``haven.disclosure.policy.events``.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +28,10 @@ class DisclosureEvent(StrEnum):
     NOTICE_HANDLED = "disclosure:notice:handled"
     NOTICE_RELEASED = "disclosure:notice:released"
     REQUEST_CLOSED = "disclosure:request:closed"
+
+
+class AccountingEvent(StrEnum):
+    PRUNED = "disclosure:accounting:pruned"
 
 
 _FIELDS: dict[DisclosureEvent, set[str]] = {
@@ -88,3 +96,4 @@ _FIELDS: dict[DisclosureEvent, set[str]] = {
 
 for _kind, _fields in _FIELDS.items():
     declare_kind(_kind, fields=_fields)
+declare_kind(AccountingEvent.PRUNED, fields={"removed"})

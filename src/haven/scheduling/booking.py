@@ -15,7 +15,6 @@ pages); the same token works under `MANAGE_API_PATH` for the JSON API.
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import json
 from collections.abc import Callable
@@ -29,7 +28,6 @@ from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.errors import Gone, Invalid, NotFound
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
 from haven.scheduling.availability import OfficeSchedule, Slot
 from haven.scheduling.claiming import (
@@ -43,6 +41,7 @@ from haven.scheduling.claiming import (
     release_claims,
     violates,
 )
+from haven.scheduling.events import BookingEvent
 from haven.scheduling.models import (
     Appointment,
     AppointmentStatus,
@@ -80,20 +79,6 @@ CALENDAR_API_PATH = MANAGE_API_PATH + "/calendar.ics"
 _RESPONSE_CONTEXT = "haven:appointment:idempotent-response:v1"
 # Confirmation codes are random; a clash with an existing one is rare but must not fail a booking.
 _CODE_ATTEMPTS = 5
-
-
-class BookingEvent(enum.StrEnum):
-    """What the ledger records for each action (`domain:subject:action`)."""
-
-    BOOKED = "scheduling:appointment:booked"
-    RESCHEDULED = "scheduling:appointment:rescheduled"
-    CANCELLED = "scheduling:appointment:cancelled"
-
-
-# Office and service ids only, as the desk's entries (haven.access.desk): never the slot's time
-# or the appointment's id, so the public log cannot be read as a list of who comes when.
-for _event in BookingEvent:
-    declare_kind(_event, fields={"office", "service"})
 
 
 class AppointmentNotFound(NotFound):

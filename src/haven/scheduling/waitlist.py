@@ -20,7 +20,6 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -30,7 +29,6 @@ from haven import worker
 from haven.clock import Clock
 from haven.db import unit_of_work
 from haven.errors import Gone, NotFound
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
 from haven.notify.models import MessageKind, OutboundMessage
 from haven.notify.service import Content, SendEnv, queue_message, register_content
@@ -38,6 +36,7 @@ from haven.notify.texts import MessageFacts
 from haven.scheduling import booking
 from haven.scheduling.availability import check_date_range, find_slots
 from haven.scheduling.claiming import SlotTaken
+from haven.scheduling.events import WaitlistEvent
 from haven.scheduling.models import Hold, Office, Service, SlotClaim
 from haven.scheduling.schemas import BookingRequest, HoldRequest
 from haven.scheduling.tokens import MAX_TOKEN_LENGTH, token_hash
@@ -50,15 +49,6 @@ OFFER_PAGE_PATH = "/waitlist/offers/{token}"
 WAITLIST_ACTOR = "worker:waitlist"
 _SEED_BYTES = 16
 _KEY_PREFIX = "waitlist:"
-
-
-class WaitlistEvent(StrEnum):
-    JOINED = "scheduling:waitlist:joined"
-    OFFERED = "scheduling:waitlist:offered"
-
-
-for _event in WaitlistEvent:
-    declare_kind(_event, fields={"office", "service"})
 
 
 class OfferNotFound(NotFound):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -20,8 +19,8 @@ from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.errors import Conflict, Invalid, NotFound
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
+from haven.scheduling.events import QueueEvent
 from haven.scheduling.models import Appointment, Office, Resource, ResourceKind, Service
 from haven.scheduling.tokens import MAX_TOKEN_LENGTH, new_secret_token, token_hash
 from haven.scheduling.waitlist_models import QueueTicket, TicketStatus
@@ -30,17 +29,6 @@ TICKET_PAGE_PATH = "/queue/tickets/{token}"
 # Numbers drawn concurrently by two desks can clash on PostgreSQL; the loser draws again.
 _NUMBER_ATTEMPTS = 5
 DISPLAY_RECENT = 6
-
-
-class QueueEvent(StrEnum):
-    ISSUED = "scheduling:queue:ticket_issued"
-    CALLED = "scheduling:queue:ticket_called"
-    SERVED = "scheduling:queue:ticket_served"
-    NO_SHOW = "scheduling:queue:ticket_no_show"
-
-
-for _event in QueueEvent:
-    declare_kind(_event, fields={"office", "service"})
 
 
 class TicketInvalid(Invalid):

@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.errors import Invalid, NotFound
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
 from haven.vault.errors import PersonGone
+from haven.vault.events import PersonalDataEvent
 from haven.vault.keys import Keyring
 from haven.vault.models import PersonRecord
 from haven.vault.service import PersonData, _decrypt_for_person, _decrypt_person, _tag_key
@@ -50,11 +50,6 @@ class ReadPurpose(StrEnum):
     SEND_MESSAGE = "send the person a message they asked for"
 
 
-class PersonalDataEvent(StrEnum):
-    READ = "access:personal_data:read"
-    BREAK_GLASS = "access:personal_data:break_glass"
-
-
 class PersonField(StrEnum):
     NAME = "name"
     CONTACT = "contact"
@@ -69,10 +64,6 @@ FIELDS_FOR_PURPOSE: Mapping[ReadPurpose, frozenset[PersonField]] = {
     ReadPurpose.DISCLOSURE_REVIEW: frozenset(PersonField),
     ReadPurpose.SEND_MESSAGE: frozenset({PersonField.CONTACT}),
 }
-
-_READ_FIELDS = {"records", "gone", "shown", "context"}
-declare_kind(PersonalDataEvent.READ, fields=_READ_FIELDS)
-declare_kind(PersonalDataEvent.BREAK_GLASS, fields={*_READ_FIELDS, "reason_sha256"})
 
 
 class ReadRefused(Invalid):

@@ -10,27 +10,18 @@ personal data. The ledger itself is untouched and still verifies.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.db import is_postgresql
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
+from haven.vault.events import RetentionEvent
 from haven.vault.keys import Keyring
 from haven.vault.models import PersonRecord
 from haven.vault.service import NO_CONTACT_INDEX, _tag_key
 
 SYSTEM_ACTOR = "system"
-
-
-class RetentionEvent(StrEnum):
-    PERSON_SHREDDED = "vault:person:shredded"
-
-
-declare_kind(RetentionEvent.PERSON_SHREDDED, fields={"reason", "retention_days"})
 
 
 def shred_person(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import os
 from dataclasses import dataclass
-from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,9 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from haven.clock import Clock
 from haven.config import Settings
 from haven.db import is_postgresql, unit_of_work
-from haven.ledger.entries import declare_kind
 from haven.ledger.store import append
 from haven.vault.errors import VaultConfigError
+from haven.vault.events import KeyEvent
 from haven.vault.keys import (
     Keyring,
     kek_file,
@@ -36,13 +35,6 @@ from haven.vault.models import PersonRecord
 
 DEFAULT_BATCH = 500
 SYSTEM_ACTOR = "system"
-
-
-class KeyEvent(StrEnum):
-    KEK_ROTATED = "vault:kek:rotated"
-
-
-declare_kind(KeyEvent.KEK_ROTATED, fields={"new_kek_id", "retired_kek_id"})
 
 
 @dataclass(frozen=True)
