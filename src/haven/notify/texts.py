@@ -1,7 +1,7 @@
 """The words of each message, in the person's language, made at send time.
 
 Every sentence is a gettext message marked with `N_` and translated through the public pages'
-catalogues (haven.web.i18n), so a language added there reaches messages too. An SMS says only
+catalogues (haven.i18n), so a language added there reaches messages too. An SMS says only
 when and where (no service, no name): a phone's lock screen is not private. An email may also
 name the service, and carries the appointment's .ics (which holds no personal data either).
 """
@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 
+from haven.i18n import N_, babel_locale, supported, translate
 from haven.notify.models import Channel, MessageKind
-from haven.web.i18n import N_, babel_locale, supported, translate
 
 SUBJECTS: dict[MessageKind, str] = {
     MessageKind.CONFIRMATION: N_("Your appointment is booked"),

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
+from haven.i18n import DEFAULT_LOCALE, N_, translate
 from haven.scheduling.models import Hold
 from haven.scheduling.schemas import (
     MAX_NAME_LENGTH,
@@ -20,7 +21,6 @@ from haven.scheduling.schemas import (
     BookingRequest,
     canonical_language_tag,
 )
-from haven.web.i18n import DEFAULT_LOCALE, N_, translate
 
 # Shows a message (a msgid with %(name)s placeholders) in the person's language.
 Translate = Callable[[str, Mapping[str, object] | None], str]

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from haven import i18n
 from haven.clock import Clock
 from haven.notify.ical import MEDIA_TYPE, CalendarEvent, calendar_file
 from haven.scheduling import booking
@@ -26,7 +27,6 @@ from haven.scheduling.page_parts import (
     office_week,
     service_by_id,
 )
-from haven.web import i18n
 from haven.web.deps import ClockDep, SessionDep, StateDep
 from haven.web.page_route import Call, PageCall, PageRoute, form_text, see_other
 from haven.web.public_messages import CHOOSE_LISTED_TIME

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
+from haven.i18n import N_
 from haven.transparency.report import Row
-from haven.web.i18n import N_
 
 WITHHELD = "withheld"
 

@@ -31,8 +31,8 @@ from pathlib import Path
 from typing import Protocol
 
 from haven.errors import HavenError
+from haven.i18n import N_, translate
 from haven.notify.senders import Email, EmailSender, Sms, SmsSender
-from haven.web.i18n import N_, translate
 
 CODE_LIFETIME = timedelta(minutes=10)
 GRANT_LIFETIME = timedelta(minutes=30)
@@ -59,7 +59,7 @@ class NoSender(HavenError):
 
 class CodeSender(Protocol):
     """Sends a one-time code to a contact (``kind`` is "phone" or "email") in ``language`` (a
-    tag of haven.web.i18n.LOCALES: the language of the page the code was asked on)."""
+    tag of haven.i18n.LOCALES: the language of the page the code was asked on)."""
 
     def send_code(self, kind: str, contact: str, code: str, language: str) -> None: ...
 

@@ -9,7 +9,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy.orm import Session
 
+from haven import i18n
 from haven.clock import Clock
+from haven.i18n import N_
 from haven.ledger.api import ledger_integrator
 from haven.transparency import service
 from haven.transparency.charts import bar_chart
@@ -17,9 +19,8 @@ from haven.transparency.figures import Period, parse_period, quarter_of
 from haven.transparency.labels import displayed_rows
 from haven.transparency.logview import log_page_context
 from haven.transparency.report import Report, Row, band_label
-from haven.web import i18n
 from haven.web.deps import ClockDep, SessionDep, StateDep
-from haven.web.i18n import N_
+from haven.web.i18n import request_locale
 from haven.web.page_route import PageRoute
 from haven.web.state import AppState
 from haven.web.templating import environment, render
@@ -109,7 +110,7 @@ def transparency_report(
 ) -> Response:
     """The public report for a period (this quarter by default)."""
     report = _report(session, state, clock, period)
-    context = report_context(report, i18n.request_locale(request))
+    context = report_context(report, request_locale(request))
     return render(request, "transparency/report.html", context, translated=True)
 
 

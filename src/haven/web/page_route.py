@@ -22,10 +22,11 @@ from starlette.datastructures import FormData
 from haven.clock import Clock
 from haven.config import Settings
 from haven.errors import HavenError
+from haven.i18n import translate
 from haven.vault.keys import Keyring
 from haven.web import csrf
 from haven.web.deps import ClockDep, KeyringDep, SessionDep, StateDep
-from haven.web.i18n import request_locale, translate
+from haven.web.i18n import request_locale
 from haven.web.public_messages import ADDRESS_UNKNOWN, problem_message
 from haven.web.templating import render
 

@@ -8,12 +8,12 @@ person's language. Each is marked with N_ so extraction finds it; translate() sh
 from __future__ import annotations
 
 from haven.errors import Conflict, Forbidden, Gone, HavenError, Invalid, NotFound
+from haven.i18n import N_
 from haven.scheduling import availability, booking
 from haven.scheduling.claiming import SlotTaken
 from haven.scheduling.page_parts import OfficeNotFoundBySlug, ServiceNotFoundBySlug
 from haven.scheduling.week import InvalidWeek
 from haven.vault.errors import PersonGone
-from haven.web.i18n import N_
 
 ADDRESS_UNKNOWN = N_("This address is not one Haven knows. Please start again.")
 CHOOSE_LISTED_TIME = N_("Please choose one of the times below.")

@@ -1,9 +1,9 @@
 """The Jinja2 environment for public pages: autoescaped, translation-ready, no inline script.
 
 Templates mark every piece of text with `_()` (Babel/gettext style). Public pages are rendered
-in the person's language (haven.web.i18n picks it; one environment per language, so requests
-never share a translation); staff pages stay in English. Dates and times are formatted with
-Babel in the office's own time zone and the page's locale.
+in the person's language (haven.web.i18n picks it, haven.i18n holds the catalogues; one
+environment per language, so requests never share a translation); staff pages stay in English.
+Dates and times are formatted with Babel in the office's own time zone and the page's locale.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
 from starlette.types import Receive, Scope, Send
 
-from haven import __version__
-from haven.web import i18n
+from haven import __version__, i18n
+from haven.web.i18n import remember_locale, request_locale, switcher_links
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 DEFAULT_LOCALE = "en"
@@ -136,13 +136,13 @@ def render(
     A `translated` (public) page is in the request's language, with the language switcher's
     links and the chosen language remembered; other pages are in English.
     """
-    locale = i18n.request_locale(request) if translated else DEFAULT_LOCALE
+    locale = request_locale(request) if translated else DEFAULT_LOCALE
     shared: dict[str, Any] = {
         "request": request,
         "lang": locale,
         "text_direction": i18n.text_direction(locale),
         "locale": locale,
-        "languages_menu": i18n.switcher_links(request, locale) if translated else [],
+        "languages_menu": switcher_links(request, locale) if translated else [],
         "is_htmx": request.headers.get("HX-Request") == "true",
     }
     shared.update(context)
@@ -151,7 +151,7 @@ def render(
     response.headers.update(PAGE_HEADERS)
     response.headers.update(headers or {})
     if translated:
-        i18n.remember_locale(request, response)
+        remember_locale(request, response)
         response.headers["Content-Language"] = locale
         response.headers["Vary"] = "Cookie, Accept-Language"
     return response
