@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from haven.db import unit_of_work
-from haven.ledger.api import LEDGER
 from haven.ledger.checkpoint import open_checkpoint
 from haven.ledger.hashing import leaf_hash
 from haven.ledger.merkle import InvalidProof, root_from_hashes
@@ -33,7 +32,7 @@ AT = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
 def integrator_of(client: TestClient) -> Integrator:
-    integrator: Integrator = client.app.state.haven.extras[LEDGER]  # type: ignore[attr-defined]
+    integrator: Integrator = client.app.state.haven.integrator  # type: ignore[attr-defined]
     return integrator
 
 

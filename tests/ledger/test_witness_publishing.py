@@ -22,7 +22,6 @@ from haven.cli.main import app as cli
 from haven.clock import ManualClock
 from haven.config import Settings
 from haven.db import unit_of_work
-from haven.ledger.api import LEDGER
 from haven.ledger.checkpoint import open_checkpoint
 from haven.ledger.cosignature import Cosigner
 from haven.ledger.keys import load_log_signer
@@ -120,7 +119,7 @@ def haven(witnessed_settings: Settings, clock: ManualClock) -> tuple[TestClient,
     # Without the lifespan: the test runs the integrator's step itself instead of racing its
     # background thread.
     app = create_app(witnessed_settings, clock=clock)
-    integrator: Integrator = app.state.haven.extras[LEDGER]
+    integrator: Integrator = app.state.haven.integrator
     return TestClient(app), integrator
 
 

@@ -6,13 +6,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from haven.db import unit_of_work
-from haven.ledger.api import LEDGER
 from haven.ledger.service import Integrator
 from tests.transparency.scenario import seed_history
 
 
 def integrator_of(client: TestClient) -> Integrator:
-    integrator: Integrator = client.app.state.haven.extras[LEDGER]  # type: ignore[attr-defined]
+    integrator: Integrator = client.app.state.haven.integrator  # type: ignore[attr-defined]
     return integrator
 
 

@@ -13,13 +13,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from haven.transparency.one_time import (
-    ASKS_PER_ADDRESS,
-    ASKS_PER_CODE,
-    WRONG_TRIES,
-    FileCodeOutbox,
-)
-from haven.transparency.own_pages import CODE_SENDER
+from haven.config import Settings
+from haven.transparency.one_time import ASKS_PER_ADDRESS, ASKS_PER_CODE, WRONG_TRIES
+from haven.transparency.own_pages import outbox_dir
 from tests.scheduling.booking_support import arrange_desk
 from tests.transparency.support import app_sessions, integrator_of
 from tests.transparency.test_own_record import book, own_indexes
@@ -29,11 +25,10 @@ CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @pytest.fixture
-def desk_client(app_client: TestClient, tmp_path: Path) -> tuple[TestClient, Path, str, str]:
-    """The app with two bookings; codes go to a file outbox the test reads."""
+def desk_client(app_client: TestClient, settings: Settings) -> tuple[TestClient, Path, str, str]:
+    """The app with two bookings; codes go to the dev mode's file outbox, which the test reads."""
     integrator_of(app_client).stop()
-    outbox = tmp_path / "outbox"
-    app_client.app.state.haven.extras[CODE_SENDER] = FileCodeOutbox(outbox)  # type: ignore[attr-defined]
+    outbox = outbox_dir(settings)
     desk = arrange_desk(app_sessions(app_client))
     first = book(app_client, desk, 9, "Ana Example")
     second = book(app_client, desk, 10, "Bea Example")

@@ -23,17 +23,9 @@ from haven.access.principal import StaffPrincipal, principal_for_token
 from haven.access.sessions import AccessPolicy
 from haven.web.deps import ClockDep, SessionDep, get_state
 
-# AppState.extras key of the AccessPolicy the app factory builds from Settings.
-ACCESS_POLICY = "haven.access.policy"
-
 
 def get_access_policy(request: Request) -> AccessPolicy:
-    state = get_state(request)
-    policy = state.extras.get(ACCESS_POLICY)
-    if not isinstance(policy, AccessPolicy):
-        policy = AccessPolicy.from_settings(state.settings)
-        state.extras[ACCESS_POLICY] = policy
-    return policy
+    return get_state(request).access_policy
 
 
 AccessPolicyDep = Annotated[AccessPolicy, Depends(get_access_policy)]

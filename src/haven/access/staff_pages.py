@@ -24,7 +24,6 @@ from haven.access.principal import StaffPrincipal
 from haven.access.reads import desk_rows, open_record, visit_row, week_load
 from haven.access.scope import appointment_in, clerk_window, local_today, office_for
 from haven.errors import Invalid
-from haven.ledger import api as ledger_api
 from haven.ledger.entries import parse_entry
 from haven.ledger.models import LogEntry
 from haven.ledger.service import latest_checkpoint
@@ -469,7 +468,7 @@ def auditor_verify(
     request: Request, staff: AuditorDep, session: SessionDep, keyring: KeyringDep, state: StateDep
 ) -> Response:
     """Recompute the whole tree and check every checkpoint (haven.ledger.verify)."""
-    integrator = state.extras[ledger_api.LEDGER]
+    integrator = state.integrator
     # Fold in entries sequenced but not yet integrated (what the background integrator does
     # next anyway), so a lagging integrator is never reported as a tampered tile.
     integrate(session)

@@ -20,7 +20,6 @@ from haven.disclosure import delivery, service
 from haven.disclosure.errors import BodyTooLarge
 from haven.disclosure.intake import take_in
 from haven.disclosure.models import Channel
-from haven.disclosure.production import load_office_signer
 from haven.disclosure.schemas import MAX_BODY_BYTES, parse_request
 from haven.disclosure.signatures import (
     SignedMessage,
@@ -29,13 +28,11 @@ from haven.disclosure.signatures import (
     verify_message,
 )
 from haven.errors import HavenError
-from haven.ledger.note import Signer
+from haven.runtime import Runtime
 from haven.web.deps import StateDep
-from haven.web.state import AppState
 
 router = APIRouter(prefix="/api/v1/disclosure-requests", tags=["disclosure"])
 
-OFFICE_SIGNER = "haven.disclosure.office_signer"
 T = TypeVar("T")
 
 
@@ -63,15 +60,7 @@ async def fetch_production(public_id: str, request: Request, state: StateDep) ->
     return await run_in_threadpool(_production, state, message, public_id)
 
 
-def office_signer(state: AppState) -> Signer:
-    signer = state.extras.get(OFFICE_SIGNER)
-    if not isinstance(signer, Signer):
-        signer = load_office_signer(state.settings)
-        state.extras[OFFICE_SIGNER] = signer
-    return signer
-
-
-def _submit(state: AppState, message: SignedMessage) -> dict[str, Any]:
+def _submit(state: Runtime, message: SignedMessage) -> dict[str, Any]:
     verified = _verified(state, message)
     body = _refusing(state, message, "content", lambda: parse_request(message.body))
     document = _refusing(
@@ -88,7 +77,7 @@ def _submit(state: AppState, message: SignedMessage) -> dict[str, Any]:
         return service.status_view(taken)
 
 
-def _status(state: AppState, message: SignedMessage, public_id: str) -> dict[str, Any]:
+def _status(state: Runtime, message: SignedMessage, public_id: str) -> dict[str, Any]:
     verified = _verified(state, message)
     with unit_of_work(state.sessions) as session:
         return service.status_view(
@@ -96,7 +85,7 @@ def _status(state: AppState, message: SignedMessage, public_id: str) -> dict[str
         )
 
 
-def _production(state: AppState, message: SignedMessage, public_id: str) -> dict[str, Any]:
+def _production(state: Runtime, message: SignedMessage, public_id: str) -> dict[str, Any]:
     verified = _verified(state, message)
 
     def fetch() -> dict[str, Any]:
@@ -105,7 +94,7 @@ def _production(state: AppState, message: SignedMessage, public_id: str) -> dict
                 session,
                 state.keyring,
                 state.clock,
-                office_signer(state),
+                state.office_signer,
                 agency_id=verified.agency_id,
                 key_id=verified.key_id,
                 public_id=public_id,
@@ -114,7 +103,7 @@ def _production(state: AppState, message: SignedMessage, public_id: str) -> dict
     return _refusing(state, message, "production", fetch)
 
 
-def _verified(state: AppState, message: SignedMessage) -> VerifiedSignature:
+def _verified(state: Runtime, message: SignedMessage) -> VerifiedSignature:
     def verify() -> VerifiedSignature:
         with unit_of_work(state.sessions) as session:
             return verify_message(session, message, state.clock.now())
@@ -122,7 +111,7 @@ def _verified(state: AppState, message: SignedMessage) -> VerifiedSignature:
     return _refusing(state, message, "signature", verify)
 
 
-def _refusing(state: AppState, message: SignedMessage, stage: str, step: Callable[[], T]) -> T:
+def _refusing(state: Runtime, message: SignedMessage, stage: str, step: Callable[[], T]) -> T:
     """Run ``step``; if it refuses the call, record the refusal and refuse it."""
     try:
         return step()
@@ -131,7 +120,7 @@ def _refusing(state: AppState, message: SignedMessage, stage: str, step: Callabl
         raise
 
 
-def _record(state: AppState, message: SignedMessage, stage: str, exc: HavenError) -> None:
+def _record(state: Runtime, message: SignedMessage, stage: str, exc: HavenError) -> None:
     refusal = service.Refusal(
         stage=stage,
         error=exc.code,
@@ -146,7 +135,7 @@ def _record(state: AppState, message: SignedMessage, stage: str, exc: HavenError
         service.record_refusal(session, state.clock, refusal)
 
 
-async def _read_message(request: Request, state: AppState) -> SignedMessage:
+async def _read_message(request: Request, state: Runtime) -> SignedMessage:
     """The method, path, headers and body, the body cut off (and refused) past the limit."""
     headers = {name.lower(): value for name, value in request.headers.items()}
     chunks: list[bytes] = []

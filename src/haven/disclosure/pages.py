@@ -22,7 +22,6 @@ from haven.access.models import Role
 from haven.access.pages import StaffPageRoute, checked_form, see_other, staff_page
 from haven.access.principal import StaffPrincipal
 from haven.disclosure import delivery, review, service
-from haven.disclosure.api import office_signer
 from haven.disclosure.errors import RequestInvalid
 from haven.disclosure.intake import take_in
 from haven.disclosure.models import (
@@ -164,7 +163,7 @@ async def produce_submit(
     await checked_form(request, state.keyring)
     found = service.get_request(session, public_id, for_update=True)
     delivery.produce(
-        session, state.keyring, state.clock, office_signer(state), found, actor=staff.actor
+        session, state.keyring, state.clock, state.office_signer, found, actor=staff.actor
     )
     return see_other(f"{PREFIX}/requests/{public_id}")
 

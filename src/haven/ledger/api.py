@@ -11,7 +11,6 @@ from fastapi import APIRouter, Path, Response
 
 from haven.errors import NotFound
 from haven.ledger import service
-from haven.ledger.service import Integrator
 from haven.web.deps import SessionDep, StateDep
 
 router = APIRouter(prefix="/log", tags=["ledger"])
@@ -21,18 +20,12 @@ BINARY = "application/octet-stream"
 IMMUTABLE = "public, max-age=31536000, immutable"
 # The checkpoint moves every few seconds; partial tiles are superseded by full ones.
 SHORT = "public, max-age=5"
-LEDGER = "ledger"
-
-
-def ledger_integrator(state: StateDep) -> Integrator:
-    integrator: Integrator = state.extras[LEDGER]
-    return integrator
 
 
 @router.get("/key")
 def log_key(state: StateDep) -> Response:
     """The log's public key (C2SP signed-note vkey) that verifies every checkpoint."""
-    return Response(ledger_integrator(state).signer.vkey + "\n", media_type=TEXT)
+    return Response(state.integrator.signer.vkey + "\n", media_type=TEXT)
 
 
 @router.get("/checkpoint")

@@ -12,14 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from haven.config import Settings
-from haven.ledger.api import ledger_integrator
 from haven.notify.senders import email_sender_from_settings, sms_sender_from_settings
+from haven.runtime import Runtime
 from haven.scheduling import booking
 from haven.transparency import own_record
 from haven.transparency.labels import STATUS_LABELS
 from haven.transparency.one_time import (
     GRANT_PREFIX,
-    CodeDesk,
     CodeSender,
     FileCodeOutbox,
     MessageCodeSender,
@@ -27,25 +26,13 @@ from haven.transparency.one_time import (
 )
 from haven.web.deps import StateDep
 from haven.web.page_route import Call, PageCall, PageRoute, form_text, see_other
-from haven.web.state import AppState
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "same-origin"}
-CODE_DESK = "transparency.code_desk"
-# Set by whoever wires a real sender (the notify engine); absent means the dev file outbox.
-CODE_SENDER = "transparency.code_sender"
 
 
-def code_desk(state: AppState) -> CodeDesk:
-    desk: CodeDesk = state.extras.setdefault(CODE_DESK, CodeDesk())
-    return desk
-
-
-def code_sender(state: AppState) -> CodeSender:
-    sender: CodeSender | None = state.extras.get(CODE_SENDER)
-    if sender is not None:
-        return sender
-    settings = state.settings
+def code_sender(settings: Settings) -> CodeSender:
+    """Email or SMS as configured; in dev mode without either, files under home."""
     email, sms = email_sender_from_settings(settings), sms_sender_from_settings(settings)
     if email is not None or sms is not None:
         return MessageCodeSender(email=email, sms=sms)
@@ -58,10 +45,10 @@ def outbox_dir(settings: Settings) -> pathlib.Path:
     return settings.ensure_home() / "outbox" / "one-time-codes"
 
 
-def _person(call: PageCall, state: AppState, token: str) -> int:
+def _person(call: PageCall, state: Runtime, token: str) -> int:
     """The person behind a manage token or a one-time grant; AppointmentNotFound otherwise."""
     if token.startswith(GRANT_PREFIX):
-        person_id = code_desk(state).person_of_grant(token, call.clock.now())
+        person_id = state.code_desk.person_of_grant(token, call.clock.now())
         if person_id is None:
             raise booking.AppointmentNotFound()
         return person_id
@@ -80,8 +67,8 @@ async def my_send_code(call: Call, state: StateDep) -> Response:
     form = await call.checked_form()
     typed = form_text(form, "confirmation_code")[:40]
     address = call.request.client.host if call.request.client else "unknown"
-    sender = code_sender(state)
-    desk = code_desk(state)
+    sender = code_sender(state.settings)
+    desk = state.code_desk
     found = own_record.send_one_time_code(
         call.session, call.keyring, call.clock, desk, sender, typed, address, call.locale
     )
@@ -94,7 +81,7 @@ async def my_open(call: Call, state: StateDep) -> Response:
     """Trade the confirmation code and the one-time code for a private link to the record."""
     form = await call.checked_form()
     confirmation = own_record.code_key(form_text(form, "confirmation_code")[:40])
-    grant = code_desk(state).redeem(
+    grant = state.code_desk.redeem(
         confirmation, form_text(form, "one_time_code")[:12], call.clock.now()
     )
     if grant is None:
@@ -116,7 +103,7 @@ def my_record(token: str, call: Call, state: StateDep) -> Response:
         "token": token,
         "record": record,
         "status_labels": STATUS_LABELS,
-        "vkey": ledger_integrator(state).signer.vkey,
+        "vkey": state.integrator.signer.vkey,
     }
     return call.render("transparency/my.html", context, private=True)
 

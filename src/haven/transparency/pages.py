@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from haven import i18n
 from haven.clock import Clock
 from haven.i18n import N_
-from haven.ledger.api import ledger_integrator
+from haven.runtime import Runtime
 from haven.transparency import service
 from haven.transparency.charts import bar_chart
 from haven.transparency.figures import Period, parse_period, quarter_of
@@ -22,7 +22,6 @@ from haven.transparency.report import Report, Row, band_label
 from haven.web.deps import ClockDep, SessionDep, StateDep
 from haven.web.i18n import request_locale
 from haven.web.page_route import PageRoute
-from haven.web.state import AppState
 from haven.web.templating import environment, render
 
 router = APIRouter(include_in_schema=False, route_class=PageRoute)
@@ -47,18 +46,14 @@ TABLED = (
 CSV_TYPE = "text/csv; charset=utf-8"
 
 
-REPORT_CACHE = "transparency.report_cache"
-
-
 def _period(text: str | None, clock: Clock) -> Period:
     return parse_period(text) if text else quarter_of(clock.now())
 
 
-def _report(session: Session, state: AppState, clock: Clock, period: str | None) -> Report:
+def _report(session: Session, state: Runtime, clock: Clock, period: str | None) -> Report:
     """The report for the asked period at the latest checkpoint (cached per checkpoint)."""
-    cache: service.ReportCache = state.extras.setdefault(REPORT_CACHE, service.ReportCache())
     return service.report_from_database(
-        session, _period(period, clock), state.settings.transparency_band_width, cache
+        session, _period(period, clock), state.settings.transparency_band_width, state.report_cache
     )
 
 
@@ -145,6 +140,6 @@ def transparency_log(
     start: Annotated[int | None, Query(ge=0, alias="from")] = None,
 ) -> Response:
     """The latest checkpoint, its cosignatures, the log's key, how to verify, and the entries."""
-    vkey = ledger_integrator(state).signer.vkey
+    vkey = state.integrator.signer.vkey
     context = log_page_context(session, vkey, state.settings.base_url, start)
     return render(request, "transparency/log.html", context, translated=True)

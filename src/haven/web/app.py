@@ -13,25 +13,20 @@ from haven import __version__
 from haven.access import admin_pages, queue_desk, staff_pages
 from haven.access import api as access_api
 from haven.access import pages as access_pages
-from haven.access.deps import ACCESS_POLICY
-from haven.access.sessions import AccessPolicy
-from haven.clock import Clock, SystemClock
+from haven.clock import Clock
 from haven.config import Settings
-from haven.db import make_engine, make_sessionmaker
 from haven.disclosure import api as disclosure_api
 from haven.disclosure import pages as disclosure_pages
 from haven.disclosure.policy import pages as policy_pages
 from haven.ledger import api as ledger_api
-from haven.ledger.service import build_integrator
 from haven.notify import pages as notify_pages
+from haven.runtime import Runtime
 from haven.scheduling import api as scheduling_api
 from haven.scheduling import booking_api, queue_pages
 from haven.scheduling import pages as scheduling_pages
 from haven.transparency import own_pages
 from haven.transparency import pages as transparency_pages
-from haven.vault.keys import load_keyring
 from haven.web.errors import install_error_handlers
-from haven.web.state import AppState
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -46,27 +41,18 @@ def healthz() -> dict[str, str]:
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.ensure_home()
-    engine = make_engine(settings.resolved_database_url())
-    state = AppState(
-        settings=settings,
-        clock=clock or SystemClock(),
-        engine=engine,
-        sessions=make_sessionmaker(engine),
-        keyring=load_keyring(settings),
-    )
-
-    # Built here so a bad staff setting (argon2 cost below the floor) stops the start.
-    state.extras[ACCESS_POLICY] = AccessPolicy.from_settings(settings)
-
-    integrator = build_integrator(settings, state.clock, state.sessions)
-    state.extras[ledger_api.LEDGER] = integrator
+    runtime = Runtime.build(settings, clock)
+    # Built now, not on a first request: a bad staff setting (argon2 cost below the floor) or
+    # an unreadable key stops the start.
+    _ = runtime.keyring, runtime.access_policy
+    integrator = runtime.integrator
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         integrator.start()
         yield
         integrator.stop()
-        engine.dispose()
+        runtime.close()
 
     app = FastAPI(
         title="Haven",
@@ -74,7 +60,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         description="Appointments for public-service field offices.",
         lifespan=lifespan,
     )
-    app.state.haven = state
+    app.state.haven = runtime
     install_error_handlers(app)
     app.include_router(health)
     app.include_router(scheduling_api.router)

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the shared state and the request's unit of work."""
+"""FastAPI dependencies: the process's Runtime and the request's unit of work."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 
 from haven.clock import Clock
 from haven.db import unit_of_work
+from haven.runtime import Runtime
 from haven.vault.keys import Keyring
-from haven.web.state import AppState
 
 
-def get_state(request: Request) -> AppState:
-    state: AppState = request.app.state.haven
+def get_state(request: Request) -> Runtime:
+    """What the app factory built once for every request (haven.runtime)."""
+    state: Runtime = request.app.state.haven
     return state
 
 
@@ -33,7 +34,7 @@ def get_keyring(request: Request) -> Keyring:
     return get_state(request).keyring
 
 
-StateDep = Annotated[AppState, Depends(get_state)]
+StateDep = Annotated[Runtime, Depends(get_state)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 KeyringDep = Annotated[Keyring, Depends(get_keyring)]
 # scope="function": commit happens before the response leaves, so a failed commit is an error
