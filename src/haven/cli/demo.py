@@ -12,12 +12,11 @@ from haven import migrate
 from haven.access.demo import describe_demo_accounts, seed_demo_accounts
 from haven.access.passwords import PasswordCost
 from haven.cli.serve import run_server
-from haven.clock import SystemClock
 from haven.config import Settings
-from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.db import unit_of_work
 from haven.disclosure.demo import describe_demo_agencies, seed_demo_agencies
+from haven.runtime import Runtime
 from haven.scheduling.demo import DemoSummary, seed_demo
-from haven.vault.keys import load_keyring
 
 _TICK = timedelta(microseconds=1)
 
@@ -34,26 +33,21 @@ def demo(
     settings.ensure_home()
     url = settings.resolved_database_url()
     migrate.upgrade(url)
-    engine = make_engine(url)
-    try:
-        sessions = make_sessionmaker(engine)
-        with unit_of_work(sessions) as session:
-            summary = seed_demo(
-                session,
-                clock=SystemClock(),
-                keyring=load_keyring(settings),
-                base_url=settings.base_url,
-            )
-            demo_staff = seed_demo_accounts(
-                session,
-                SystemClock(),
-                load_keyring(settings),
-                PasswordCost.from_settings(settings),
-                office_ids=[office_id for office_id, _name, _zone in summary.offices[:1]],
-            )
-            demo_agencies = seed_demo_agencies(session, SystemClock(), settings)
-    finally:
-        engine.dispose()
+    with Runtime.build(settings) as runtime, unit_of_work(runtime.sessions) as session:
+        summary = seed_demo(
+            session,
+            clock=runtime.clock,
+            keyring=runtime.keyring,
+            base_url=settings.base_url,
+        )
+        demo_staff = seed_demo_accounts(
+            session,
+            runtime.clock,
+            runtime.keyring,
+            PasswordCost.from_settings(settings),
+            office_ids=[office_id for office_id, _name, _zone in summary.offices[:1]],
+        )
+        demo_agencies = seed_demo_agencies(session, runtime.clock, settings)
     typer.echo(_describe(summary, sa.make_url(url).render_as_string(hide_password=True)))
     typer.echo(describe_demo_accounts(demo_staff))
     typer.echo(describe_demo_agencies(demo_agencies))

@@ -8,14 +8,13 @@ import typer
 from sqlalchemy.orm import Session
 
 from haven.access.second_factor import rewrap_secrets
-from haven.clock import SystemClock
-from haven.config import Settings
-from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.db import unit_of_work
 from haven.disclosure.rotation import rewrap_sealed
 from haven.errors import HavenError
 from haven.ledger.store import integrate
+from haven.runtime import Runtime
 from haven.vault import rotation
-from haven.vault.keys import Keyring, load_keyring
+from haven.vault.keys import Keyring
 
 app = typer.Typer(help="Vault keys.", no_args_is_help=True)
 
@@ -35,26 +34,23 @@ def rotate(
     ),
 ) -> None:
     """Retire the KEK to HAVEN_HOME/keys/retired-keks, make a new one, rewrap every key."""
-    settings = Settings()
-    try:
-        rotated = None if rewrap_only else rotation.rotate_kek_files(settings)
-        keyring = load_keyring(settings)
-    except HavenError as exc:
-        typer.echo(f"keys rotate: {exc.message}", err=True)
-        raise typer.Exit(2) from None
-    engine = make_engine(settings.resolved_database_url())
-    sessions = make_sessionmaker(engine)
-    try:
+    with Runtime.build() as runtime:
+        try:
+            rotated = None if rewrap_only else rotation.rotate_kek_files(runtime.settings)
+            # Loaded after the rotation, so it holds the new KEK.
+            keyring = runtime.keyring
+        except HavenError as exc:
+            typer.echo(f"keys rotate: {exc.message}", err=True)
+            raise typer.Exit(2) from None
+        sessions = runtime.sessions
         people = rotation.rewrap_person_keys(sessions, keyring, batch=batch)
         with unit_of_work(sessions) as session:
             others = {name: step(session, keyring) for name, step in OTHER_WRAPPED}
             if rotated is not None:
-                rotation.record_rotation(session, SystemClock(), rotated)
+                rotation.record_rotation(session, runtime.clock, rotated)
             left = rotation.keys_under_other_keks(session, keyring)
         with unit_of_work(sessions) as session:
             integrate(session)
-    finally:
-        engine.dispose()
     if rotated is not None:
         typer.echo(f"new KEK {rotated.new_kek_id}; retired {rotated.retired_kek_id}")
     typer.echo(f"rewrapped {people} person keys")

@@ -13,9 +13,8 @@ import httpx
 import typer
 from sqlalchemy.orm import Session
 
-from haven.clock import SystemClock
 from haven.config import Settings
-from haven.db import make_engine, make_sessionmaker, unit_of_work
+from haven.db import unit_of_work
 from haven.errors import HavenError
 from haven.ledger import service
 from haven.ledger.cosignature import verifier_from_vkey
@@ -25,6 +24,7 @@ from haven.ledger.store import integrate as integrate_entries
 from haven.ledger.verify import Audit, DatabaseLog, ServedLog, audit
 from haven.ledger.witness.policy import WitnessPolicy
 from haven.ledger.witnessing import cosign_latest, latest_quorum, witness_reports
+from haven.runtime import Runtime
 
 app = typer.Typer(help="The ledger: verify, export, read.", no_args_is_help=True)
 
@@ -33,12 +33,11 @@ DatabaseOption = typer.Option(None, help="Database URL (default: HAVEN_DATABASE_
 
 @contextmanager
 def _session(database_url: str | None) -> Iterator[Session]:
-    engine = make_engine(database_url or Settings().resolved_database_url())
-    try:
-        with unit_of_work(make_sessionmaker(engine)) as session:
-            yield session
-    finally:
-        engine.dispose()
+    with (
+        Runtime.build(database_url=database_url) as runtime,
+        unit_of_work(runtime.sessions) as session,
+    ):
+        yield session
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -178,19 +177,16 @@ def show(
 @app.command("integrate")
 def integrate_command(database_url: str | None = DatabaseOption) -> None:
     """Integrate pending entries and sign a checkpoint now (what the app does after commits)."""
-    settings = Settings()
-    signer = load_log_signer(settings)
-    policy = _policy(settings)
-    with _session(database_url) as session:
-        size = integrate_entries(session)
-        published = service.publish_checkpoint(session, signer, SystemClock())
-    typer.echo(f"tree size {size}; " + ("checkpoint signed" if published else "checkpoint current"))
-    # After the commit above: witnesses are asked with no transaction open.
-    engine = make_engine(database_url or settings.resolved_database_url())
-    try:
-        witnessed = cosign_latest(make_sessionmaker(engine), policy, SystemClock())
-    finally:
-        engine.dispose()
+    with Runtime.build(database_url=database_url) as runtime:
+        signer = load_log_signer(runtime.settings)
+        policy = _policy(runtime.settings)
+        with unit_of_work(runtime.sessions) as session:
+            size = integrate_entries(session)
+            published = service.publish_checkpoint(session, signer, runtime.clock)
+        signed = "checkpoint signed" if published else "checkpoint current"
+        typer.echo(f"tree size {size}; {signed}")
+        # After the commit above: witnesses are asked with no transaction open.
+        witnessed = cosign_latest(runtime.sessions, policy, runtime.clock)
     if witnessed is not None:
         typer.echo(f"cosigned by {len(witnessed.cosigned)} of {len(policy.endpoints)} witnesses")
         for url, message in witnessed.failures.items():

@@ -12,11 +12,10 @@ import typer
 from haven import migrate
 from haven.clock import Clock, ManualClock, SystemClock
 from haven.config import Settings
-from haven.db import make_engine, make_sessionmaker
 from haven.notify import jobs as notify_jobs
-from haven.notify.senders import SendersNotConfigured, senders_from_settings
+from haven.notify.senders import SendersNotConfigured
+from haven.runtime import Runtime
 from haven.scheduling import waitlist
-from haven.vault.keys import load_keyring
 from haven.worker import Worker, WorkerContext
 
 
@@ -35,26 +34,22 @@ def worker(
     if not migrate.is_current(settings.resolved_database_url()):
         typer.echo("the database schema is not current: run `haven db upgrade` first", err=True)
         raise typer.Exit(2)
-    try:
-        senders_from_settings(settings)  # fail closed: no channel, no worker
-    except SendersNotConfigured as exc:
-        typer.echo(f"messages cannot be sent: {exc}", err=True)
-        raise typer.Exit(2) from None
     clock: Clock = SystemClock()
     if as_of is not None:
         clock = ManualClock(as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC))
         once = True
-    engine = make_engine(settings.resolved_database_url())
-    context = WorkerContext(
-        settings=settings,
-        clock=clock,
-        sessions=make_sessionmaker(engine),
-        keyring=load_keyring(settings),
-    )
-    waitlist.register_job()
-    notify_jobs.register()
-    runner = Worker(context)
-    try:
+    with Runtime.build(settings, clock) as runtime:
+        try:
+            _ = runtime.senders  # fail closed: no channel, no worker
+        except SendersNotConfigured as exc:
+            typer.echo(f"messages cannot be sent: {exc}", err=True)
+            raise typer.Exit(2) from None
+        context = WorkerContext(
+            settings=settings, clock=clock, sessions=runtime.sessions, keyring=runtime.keyring
+        )
+        waitlist.register_job()
+        notify_jobs.register()
+        runner = Worker(context)
         if once:
             for name, count in runner.run_round().items():
                 typer.echo(f"{name}: {count}")
@@ -67,5 +62,3 @@ def worker(
         signal.signal(signal.SIGTERM, _stop)
         signal.signal(signal.SIGINT, _stop)
         runner.run_until(stop, poll_seconds)
-    finally:
-        engine.dispose()
