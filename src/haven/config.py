@@ -1,4 +1,5 @@
-"""Typed settings (HAVEN_* environment variables), built by the app factory, never at import."""
+"""Typed settings (HAVEN_* environment variables), built when a process starts (the app
+factory, the worker, each command: see haven.runtime), never at import."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class Settings(BaseSettings):
     log_witness_quorum: int = Field(default=0, ge=0)
 
     hold_minutes: int = Field(default=10, ge=1, le=60)
-    # Retention in days after a person's last appointment (per-service override later).
+    # Retention in days after a person's last appointment, unless the service sets its own.
     retention_days: int = Field(default=90, ge=1)
     # What a clerk sees: today and this many working days after it (office-local days).
     clerk_days_ahead: int = Field(default=1, ge=0, le=7)

@@ -1,1 +1,2 @@
-"""Staff accounts, roles, sign-in and sessions (and, from access-reads, purpose-bound reads)."""
+"""Staff accounts, roles, sign-in and sessions; purpose-bound reads of personal data and the
+alerts on unusual ones."""

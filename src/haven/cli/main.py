@@ -1,4 +1,5 @@
-"""`haven`: serve, demo, database and (later) ledger, staff and policy commands."""
+"""`haven`: every command (serve, demo, worker, db, log, witness, keys, policy, staff, report,
+disclosure, bench, verify-receipt), each in its own module."""
 
 from __future__ import annotations
 

@@ -1,1 +1,2 @@
-"""Telling people about their appointments: email (SMTP), SMS and iCalendar files."""
+"""Telling people about their appointments, and that a disclosure notice waits for them: the
+outbox, email (SMTP), SMS and iCalendar files."""

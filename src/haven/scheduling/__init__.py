@@ -1,1 +1,2 @@
-"""Offices, services, resources, availability and appointments."""
+"""Offices, services, resources, availability, appointments, the waitlist and the walk-in
+queue, and who is due for shredding (retention)."""

@@ -7,9 +7,10 @@ existing or not, so neither the answer nor the limit says which codes exist. A o
 6 digits, lives 10 minutes, is stored only as a hash, allows 5 wrong tries, and is used once;
 using it grants a private link valid for 30 minutes.
 
-Sending goes through ``CodeSender``. Until the notify engine's senders are wired in here,
-``FileCodeOutbox`` writes each message as a file under ``HAVEN_HOME/outbox/one-time-codes`` in
-dev mode only; outside dev mode no sender is configured and asking fails closed.
+Sending goes through ``CodeSender``: ``MessageCodeSender`` over the notify senders (SMTP, the
+SMS webhook) where they are configured; otherwise, in dev mode only, ``FileCodeOutbox`` writes
+each message as a file under ``HAVEN_HOME/outbox/one-time-codes``; outside dev mode with neither,
+asking fails closed.
 
 The codes and counters live in this process's memory (``CodeDesk``, one per app): several
 ``haven serve`` processes would each count separately. A table shared through the database is

@@ -1,1 +1,2 @@
-"""HTTP: the app factory, routers, templates and static files."""
+"""HTTP: the app factory and what every page shares (templates, CSRF, errors, the request's
+language, static files); the routers are the domains' own pages and api modules."""
