@@ -142,7 +142,7 @@ def test_after_shredding_no_route_returns_the_name_and_the_ledger_verifies(
         assert response.status_code in (410, 200), path
     api = app_client.get(f"/api/v1/appointments/manage/{token}")
     assert api.status_code == 410
-    assert api.json()["error"] == "gone"
+    assert api.json()["error"] == "person_gone"
     page = app_client.get(f"/appointments/manage/{token}")
     assert page.status_code == 410
     assert "have been deleted, as our rules require" in page.text

@@ -100,7 +100,7 @@ def test_unknown_office_is_404_json(app_client: TestClient, catalogue: dict[str,
     missing = catalogue["other_office"] + 100
     response = app_client.get(f"/api/v1/offices/{missing}/services")
     assert response.status_code == 404
-    assert response.json()["error"] == "not_found"
+    assert response.json()["error"] == "office_not_found"
     assert str(missing) in response.json()["message"]
     status, body = _availability(
         app_client, missing, service=catalogue["service"], start="2026-12-01", end="2026-12-01"

@@ -342,7 +342,7 @@ def test_unknown_addresses_answer_with_a_page_and_a_4xx(
         assert read(response).title
     api = app_client.get("/api/v1/appointments/manage/not-a-token/calendar.ics")
     assert api.status_code == 404
-    assert api.json()["error"] == "not_found"
+    assert api.json()["error"] == "appointment_not_found"
 
 
 def test_a_bad_slot_value_is_a_4xx_page(app_client: TestClient, catalogue: Catalogue) -> None:
