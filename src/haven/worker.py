@@ -2,11 +2,10 @@
 
 A job is a name, how often it runs, and a function of the worker's context that returns how
 many things it did (never what they were: the worker's output is logged, and logs hold no
-personal data). Retention and the deletion of ended staff sessions are built in; other domains
-register theirs (reminders) with `register_job`. The ledger job runs last in every round: it
-folds the entries the other jobs appended into the tree, signs a checkpoint and has the
-witnesses cosign it, as the web app's integrator does after a request, so a deployment without
-the web app still publishes.
+personal data). Every job is in `JOBS`, the one list the worker runs, in its order. The ledger
+job runs last in every round: it folds the entries the other jobs appended into the tree, signs
+a checkpoint and has the witnesses cosign it, as the web app's integrator does after a request,
+so a deployment without the web app still publishes.
 """
 
 from __future__ import annotations
@@ -23,11 +22,14 @@ from haven.access.sign_in import delete_ended_sessions
 from haven.clock import Clock
 from haven.config import Settings
 from haven.db import unit_of_work
+from haven.disclosure.accounting import prune_accounting
 from haven.ledger.keys import load_log_signer
 from haven.ledger.service import publish_pending
 from haven.ledger.witness.policy import WitnessPolicy
 from haven.ledger.witnessing import cosign_latest
+from haven.notify.jobs import run_messages
 from haven.scheduling.retention import run_retention
+from haven.scheduling.waitlist import run_waitlist
 from haven.vault.keys import Keyring
 
 log = logging.getLogger("haven.worker")
@@ -64,6 +66,13 @@ def _ended_staff_sessions(context: WorkerContext) -> int:
         return delete_ended_sessions(session, context.clock)
 
 
+def _accounting(context: WorkerContext) -> int:
+    # The accounting of disclosures is kept five years or the life of the record, whichever is
+    # longer; past both, an entry goes.
+    with unit_of_work(context.sessions) as session:
+        return prune_accounting(session, context.clock.now())
+
+
 def _ledger(context: WorkerContext) -> int:
     """Integrate, sign a checkpoint if the tree grew, submit it to the witnesses that lack it;
     returns checkpoints signed plus cosignatures gathered."""
@@ -77,25 +86,16 @@ def _ledger(context: WorkerContext) -> int:
     return (published is not None) + (len(witnessed.cosigned) if witnessed else 0)
 
 
-LEDGER_JOB = "ledger"
-
-_jobs: dict[str, Job] = {
-    "retention": Job("retention", timedelta(hours=1), _retention),
-    "staff_sessions": Job("staff_sessions", timedelta(hours=1), _ended_staff_sessions),
-    # Every round, and last (see `Worker.due`): it publishes what the other jobs appended.
-    LEDGER_JOB: Job(LEDGER_JOB, timedelta(0), _ledger),
-}
-
-
-def register_job(job: Job) -> None:
-    """Add a job the worker runs (another domain's, e.g. reminders); names are unique."""
-    if job.name in _jobs and _jobs[job.name] != job:
-        raise ValueError(f"a worker job named {job.name!r} is already registered")
-    _jobs[job.name] = job
-
-
-def jobs() -> list[Job]:
-    return list(_jobs.values())
+JOBS: tuple[Job, ...] = (
+    Job("retention", timedelta(hours=1), _retention),
+    Job("staff_sessions", timedelta(hours=1), _ended_staff_sessions),
+    Job("accounting", timedelta(days=1), _accounting),
+    # Every round (messages are due by the minute), the waitlist first so its offers go at once.
+    Job("waitlist", timedelta(0), run_waitlist),
+    Job("messages", timedelta(0), run_messages),
+    # Every round, and last: it publishes what the other jobs appended.
+    Job("ledger", timedelta(0), _ledger),
+)
 
 
 @dataclass
@@ -106,13 +106,12 @@ class Worker:
     last_run: dict[str, datetime] = field(default_factory=dict)
 
     def due(self, now: datetime) -> list[Job]:
-        """The jobs due at ``now``, the ledger job last."""
-        due = [
+        """The jobs due at ``now``, in the order of `JOBS`."""
+        return [
             job
-            for job in jobs()
+            for job in JOBS
             if job.name not in self.last_run or now - self.last_run[job.name] >= job.every
         ]
-        return sorted(due, key=lambda job: job.name == LEDGER_JOB)
 
     def run_round(self) -> dict[str, int]:
         """Run every due job once; returns how many things each did."""

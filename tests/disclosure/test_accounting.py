@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from haven.clock import ManualClock
+from haven.config import Settings
 from haven.db import unit_of_work
 from haven.disclosure import accounting
 from haven.disclosure.models import AccountingEntry, LegalBasis
 from haven.vault.keys import Keyring
 from haven.vault.retention import shred_person
+from haven.worker import Worker, WorkerContext
 from tests.disclosure.support import World, entries
 
 
@@ -105,6 +107,38 @@ def test_an_entry_of_a_person_still_on_file_is_kept_past_five_years(
     _disclose(sessions, keyring, clock, world.target_person_id, LegalBasis.COURT_ORDER, "r-1")
     with unit_of_work(sessions) as session:
         assert accounting.prune_accounting(session, clock.now() + timedelta(days=6 * 365)) == 0
+
+
+def test_the_worker_prunes_entries_past_the_limit_and_keeps_younger_ones(
+    world: World,
+    sessions: sessionmaker[Session],
+    keyring: Keyring,
+    clock: ManualClock,
+    settings: Settings,
+) -> None:
+    person = world.target_person_id
+    _disclose(sessions, keyring, clock, person, LegalBasis.COURT_ORDER, "r-old")
+    clock.advance(timedelta(days=365))
+    _disclose(sessions, keyring, clock, person, LegalBasis.COURT_ORDER, "r-young")
+    with unit_of_work(sessions) as session:
+        shred_person(session, keyring, clock, person, retention_days=30)
+    # Past the limit for the first entry by a day; the second has a year to go.
+    clock.advance(accounting.KEEP_FOR - timedelta(days=365) + timedelta(days=1))
+    worker = Worker(WorkerContext(settings, clock, sessions, keyring))
+    done = worker.run_round()
+    assert done["accounting"] == 1
+    assert list(done)[-1] == "ledger"  # it published the entry the prune appended
+    with unit_of_work(sessions) as session:
+        kept = session.scalars(sa.select(AccountingEntry.request_public_id)).all()
+    assert kept == ["r-young"]
+    [pruned] = entries(sessions, "disclosure:accounting:pruned")
+    assert (pruned["actor"], pruned["removed"]) == ("system", 1)
+    clock.advance(timedelta(hours=23))
+    assert "accounting" not in worker.run_round()  # once a day
+    clock.advance(timedelta(days=366))
+    assert worker.run_round()["accounting"] == 1
+    with unit_of_work(sessions) as session:
+        assert session.scalars(sa.select(AccountingEntry)).all() == []
 
 
 def test_the_stored_entry_holds_no_readable_recipient_or_purpose(

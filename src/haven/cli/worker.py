@@ -1,4 +1,4 @@
-"""`haven worker [--once]`: run due jobs (retention; reminders once they exist)."""
+"""`haven worker [--once]`: run the due jobs of `haven.worker.JOBS`."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import typer
 from haven import migrate
 from haven.clock import Clock, ManualClock, SystemClock
 from haven.config import Settings
-from haven.notify import jobs as notify_jobs
 from haven.notify.senders import SendersNotConfigured
 from haven.runtime import Runtime
-from haven.scheduling import waitlist
 from haven.worker import Worker, WorkerContext
 
 
@@ -29,7 +27,7 @@ def worker(
         formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"],
     ),
 ) -> None:
-    """Run the jobs that are due: retention (shredding), and any other registered job."""
+    """Run the jobs that are due: retention (shredding), messages, the waitlist, and the rest."""
     settings = Settings()
     if not migrate.is_current(settings.resolved_database_url()):
         typer.echo("the database schema is not current: run `haven db upgrade` first", err=True)
@@ -47,8 +45,6 @@ def worker(
         context = WorkerContext(
             settings=settings, clock=clock, sessions=runtime.sessions, keyring=runtime.keyring
         )
-        waitlist.register_job()
-        notify_jobs.register()
         runner = Worker(context)
         if once:
             for name, count in runner.run_round().items():

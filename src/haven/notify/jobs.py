@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from haven.db import unit_of_work
 from haven.notify.appointments import sweep_appointments
 from haven.notify.disclosure_notices import sweep_disclosure_notices
 from haven.notify.senders import Senders, senders_from_settings
 from haven.notify.service import deliver_due
-from haven.worker import Job, WorkerContext, register_job
 
-JOB_NAME = "messages"
+if TYPE_CHECKING:  # haven.worker lists this job, so it imports this module
+    from haven.worker import WorkerContext
 
 
 def run_messages(context: WorkerContext, senders: Senders | None = None) -> int:
@@ -30,8 +31,3 @@ def run_messages(context: WorkerContext, senders: Senders | None = None) -> int:
         base_url=settings.base_url,
     )
     return outcome.sent
-
-
-def register() -> None:
-    """Add the message job to `haven worker` (every round: messages are due by the minute)."""
-    register_job(Job(JOB_NAME, timedelta(seconds=0), run_messages))

@@ -20,12 +20,12 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from haven import worker
 from haven.clock import Clock
 from haven.db import unit_of_work
 from haven.errors import Gone, NotFound
@@ -44,6 +44,9 @@ from haven.scheduling.waitlist_models import WaitlistEntry, WaitlistStatus
 from haven.vault.keys import Keyring
 from haven.vault.reads import ReadPurpose, read_people
 from haven.vault.service import PersonData, person_tag_key, seal_person
+
+if TYPE_CHECKING:  # haven.worker lists this module's job, so it imports this module
+    from haven.worker import WorkerContext
 
 OFFER_PAGE_PATH = "/waitlist/offers/{token}"
 WAITLIST_ACTOR = "worker:waitlist"
@@ -340,14 +343,9 @@ def _offer_content(
 register_content(MessageKind.WAITLIST_OFFER, _offer_content)
 
 
-def run_waitlist(context: worker.WorkerContext) -> int:
+def run_waitlist(context: WorkerContext) -> int:
     """The worker's waitlist round: end lapsed offers, then offer free slots; offers made."""
     offer_for = timedelta(minutes=context.settings.waitlist_offer_minutes)
     with unit_of_work(context.sessions) as session:
         expire_offers(session, context.clock)
         return offer_open_slots(session, context.keyring, context.clock, offer_for=offer_for)
-
-
-def register_job() -> None:
-    """Add the waitlist to `haven worker`, every round (before messages, so offers go at once)."""
-    worker.register_job(worker.Job("waitlist", timedelta(seconds=0), run_waitlist))
