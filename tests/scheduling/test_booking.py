@@ -12,6 +12,7 @@ from haven.clock import ManualClock
 from haven.db import unit_of_work
 from haven.scheduling import booking
 from haven.scheduling.availability import TooSoon
+from haven.scheduling.idempotency import IdempotencyKeyReused
 from haven.scheduling.models import Appointment, AppointmentStatus, Hold, SlotClaim
 from haven.scheduling.schemas import HoldRequest
 from haven.scheduling.tokens import CODE_ALPHABET, normalise_confirmation_code, token_hash
@@ -224,7 +225,7 @@ def test_a_retried_request_books_once_and_answers_the_same(
     assert not first.replayed
     assert again.replayed
     assert again.view == first.view
-    with pytest.raises(booking.IdempotencyKeyReused):
+    with pytest.raises(IdempotencyKeyReused):
         _book(sessions, keyring, clock, desk, 9, 30, idempotency_key="submit-7f3a9c")
     with unit_of_work(sessions) as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(Appointment)) == 1

@@ -20,6 +20,7 @@ from haven.db import unit_of_work
 from haven.errors import HavenError
 from haven.ledger.models import LogEntry
 from haven.scheduling import booking
+from haven.scheduling.appointment_view import PUBLIC_ACTOR
 from haven.scheduling.events import BookingEvent
 from haven.scheduling.models import Appointment
 from haven.vault.keys import Keyring
@@ -103,7 +104,7 @@ def _assert_records(
     appointment_id: int,
 ) -> None:
     assert entry["kind"] == kind
-    assert entry["actor"] == booking.PUBLIC_ACTOR
+    assert entry["actor"] == PUBLIC_ACTOR
     assert (entry["office"], entry["service"]) == (desk.office_id, desk.service_id)
     assert entry["refs"] == []
     # The action's own time, not the appointment's.

@@ -7,20 +7,16 @@ which free resource to try, inside a SAVEPOINT, and turn the database's refusal 
 `SlotTaken` for the person when no candidate is left.
 
 Personal data (name, contact, accommodation note) goes straight into the vault; the appointment
-row keeps only a reference to it.
-
-Manage links: `manage_url()` is the person's page (`MANAGE_PAGE_PATH`, served by the public
-pages); the same token works under `MANAGE_API_PATH` for the JSON API.
+row keeps only a reference to it. What the person gets back is built in
+`haven.scheduling.appointment_view`; a retried booking is answered by
+`haven.scheduling.idempotency`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +25,14 @@ from sqlalchemy.orm import Session
 from haven.clock import Clock
 from haven.errors import Gone, Invalid, NotFound
 from haven.ledger.store import append
-from haven.scheduling.availability import OfficeSchedule, Slot
+from haven.scheduling import idempotency
+from haven.scheduling.appointment_view import (
+    PUBLIC_ACTOR,
+    schedule_summaries,
+    summaries,
+    view_of,
+)
+from haven.scheduling.availability import Slot
 from haven.scheduling.claiming import (
     SlotTaken as SlotTaken,  # re-exported: callers catch booking.SlotTaken
 )
@@ -54,9 +57,6 @@ from haven.scheduling.schemas import (
     AppointmentView,
     BookingRequest,
     HoldRequest,
-    OfficeSummary,
-    PersonView,
-    ServiceSummary,
 )
 from haven.scheduling.tokens import (
     MAX_TOKEN_LENGTH,
@@ -67,16 +67,8 @@ from haven.scheduling.tokens import (
 )
 from haven.vault.errors import PersonGone
 from haven.vault.keys import Keyring
-from haven.vault.reads import ReadPurpose, SealedDocument, read_people
-from haven.vault.service import PersonData, person_tag_key, seal_for_person, seal_person
+from haven.vault.service import PersonData, person_tag_key, seal_person
 
-MANAGE_PAGE_PATH = "/manage/{token}"
-# The ledger actor for a person acting through their own manage link or booking.
-PUBLIC_ACTOR = "public"
-MANAGE_API_PATH = "/api/v1/appointments/manage/{token}"
-CALENDAR_API_PATH = MANAGE_API_PATH + "/calendar.ics"
-
-_RESPONSE_CONTEXT = "haven:appointment:idempotent-response:v1"
 # Confirmation codes are random; a clash with an existing one is rare but must not fail a booking.
 _CODE_ATTEMPTS = 5
 
@@ -102,17 +94,6 @@ class AppointmentOver(Gone):
     def __init__(self) -> None:
         super().__init__(
             "this appointment has already started or taken place and can no longer be changed"
-        )
-
-
-class IdempotencyKeyReused(Invalid):
-    code = "idempotency_key_reused"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "this Idempotency-Key was already used for a different booking request; "
-            "send a new key for a new booking",
-            field="Idempotency-Key",
         )
 
 
@@ -150,16 +131,6 @@ class _Written:
     appointment: Appointment
     view: AppointmentView
     tag_keys: list[bytes]
-
-
-def manage_url(base_url: str, token: str) -> str:
-    """The person's own page for the appointment."""
-    return base_url.rstrip("/") + MANAGE_PAGE_PATH.format(token=token)
-
-
-def calendar_url(base_url: str, token: str) -> str:
-    """The appointment's iCalendar file (RFC 5545), served by the JSON API."""
-    return base_url.rstrip("/") + CALENDAR_API_PATH.format(token=token)
 
 
 def place_hold(
@@ -216,7 +187,7 @@ def book_appointment(
     """
     _check_request(request)
     key_hash = idempotency_key_hash(idempotency_key) if idempotency_key is not None else None
-    fingerprint = _fingerprint(request)
+    fingerprint = idempotency.fingerprint(request)
     if key_hash is not None:
         earlier = _replay(session, keyring, clock, key_hash, fingerprint)
         if earlier is not None:
@@ -246,30 +217,6 @@ def appointment_by_manage_token(
     if appointment is None:
         raise AppointmentNotFound()
     return appointment
-
-
-def appointment_view(
-    session: Session,
-    keyring: Keyring,
-    clock: Clock,
-    appointment: Appointment,
-    *,
-    token: str,
-    base_url: str,
-) -> AppointmentView:
-    """What the holder of the manage link sees, their own details included (a recorded read;
-    PersonGone once the record was shredded on schedule)."""
-    person = read_people(
-        session,
-        keyring,
-        clock,
-        actor=PUBLIC_ACTOR,
-        purpose=ReadPurpose.OWN_REQUEST,
-        person_ids=[appointment.person_id],
-        context="manage-link",
-    ).person(appointment.person_id)
-    office, service = _summaries(appointment.office, appointment.service)
-    return _view(appointment, office, service, person, base_url, token)
 
 
 def reschedule_appointment(
@@ -385,7 +332,7 @@ def _book(
     if hold is not None:
         _require_hold_matches(hold, request)
         starts_at, ends_at = hold.starts_at, hold.ends_at
-        office, service = _summaries(
+        office, service = summaries(
             *_office_and_service(session, request.office_id, request.service_id)
         )
     else:
@@ -398,7 +345,7 @@ def _book(
             now=now,
         )
         starts_at, ends_at = slot.starts_at, slot.ends_at
-        office, service = _schedule_summaries(schedule)
+        office, service = schedule_summaries(schedule)
     person_data = PersonData(
         name=request.name,
         phone=request.phone,
@@ -428,11 +375,10 @@ def _book(
             created_at=now,
             updated_at=now,
         )
-        view = _view(appointment, office, service, person_data, base_url, manage_token)
+        view = view_of(appointment, office, service, person_data, base_url, manage_token)
         if key_hash is not None:
-            document = {"request": fingerprint, "response": view.model_dump(mode="json")}
-            appointment.idempotent_response = seal_for_person(
-                session, keyring, person.id, json.dumps(document).encode(), _RESPONSE_CONTEXT
+            appointment.idempotent_response = idempotency.seal_answer(
+                session, keyring, person.id, fingerprint, view
             )
         session.add(appointment)
         session.flush()
@@ -488,37 +434,13 @@ def _check_request(request: BookingRequest) -> None:
         )
 
 
-def _fingerprint(request: BookingRequest) -> str:
-    return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
-
-
 def _replay(
     session: Session, keyring: Keyring, clock: Clock, key_hash: str, fingerprint: str
 ) -> Booking | None:
-    appointment = session.scalars(
-        sa.select(Appointment).where(Appointment.idempotency_key_hash == key_hash)
-    ).one_or_none()
-    if appointment is None or appointment.idempotent_response is None:
+    earlier = idempotency.earlier_answer(session, keyring, clock, key_hash, fingerprint)
+    if earlier is None:
         return None
-    # The stored answer holds the person's own details: opening it is a recorded read.
-    stored = SealedDocument(
-        appointment.person_id, appointment.idempotent_response, _RESPONSE_CONTEXT
-    )
-    read = read_people(
-        session,
-        keyring,
-        clock,
-        actor=PUBLIC_ACTOR,
-        purpose=ReadPurpose.OWN_REQUEST,
-        person_ids=[],
-        documents=[stored],
-        context="booking-retry",
-    )
-    document = json.loads(read.documents[0])
-    if document["request"] != fingerprint:
-        raise IdempotencyKeyReused()
-    view = AppointmentView.model_validate(document["response"])
-    return Booking(appointment=appointment, view=view, replayed=True)
+    return Booking(appointment=earlier.appointment, view=earlier.view, replayed=True)
 
 
 def _live_hold(session: Session, token: str, now: datetime) -> Hold | None:
@@ -560,61 +482,3 @@ def _office_and_service(
         raise NotFound("this office offers no such service", field="service_id")
     office, service = row
     return office, service
-
-
-def _summaries(office: Office, service: Service) -> tuple[OfficeSummary, ServiceSummary]:
-    return (
-        OfficeSummary(
-            id=office.id, name=office.name, address=office.address, timezone=office.timezone
-        ),
-        ServiceSummary(id=service.id, name=service.name, duration_minutes=service.duration_minutes),
-    )
-
-
-def _schedule_summaries(schedule: OfficeSchedule) -> tuple[OfficeSummary, ServiceSummary]:
-    """The office and service as the schedule just read them (no second read)."""
-    return (
-        OfficeSummary(
-            id=schedule.office_id,
-            name=schedule.office_name,
-            address=schedule.office_address,
-            timezone=schedule.zone.key,
-        ),
-        ServiceSummary(
-            id=schedule.service_id,
-            name=schedule.service_name,
-            duration_minutes=schedule.duration // timedelta(minutes=1),
-        ),
-    )
-
-
-def _view(
-    appointment: Appointment,
-    office: OfficeSummary,
-    service: ServiceSummary,
-    person: PersonData,
-    base_url: str,
-    token: str,
-) -> AppointmentView:
-    zone = ZoneInfo(office.timezone)
-    return AppointmentView(
-        confirmation_code=appointment.confirmation_code,
-        manage_url=manage_url(base_url, token),
-        calendar_url=calendar_url(base_url, token),
-        status=str(appointment.status),
-        starts_at=appointment.starts_at,
-        ends_at=appointment.ends_at,
-        starts_at_local=appointment.starts_at.astimezone(zone),
-        ends_at_local=appointment.ends_at.astimezone(zone),
-        office=office,
-        service=service,
-        language=appointment.language,
-        interpreter_language=appointment.interpreter_language,
-        accommodations=list(appointment.accommodations),
-        person=PersonView(
-            name=person.name,
-            phone=person.phone,
-            email=person.email,
-            accommodation_note=person.accommodation_note,
-        ),
-    )

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Response
 
 from haven.scheduling import booking, pages
+from haven.scheduling.appointment_view import CALENDAR_API_PATH, appointment_view
 from haven.scheduling.schemas import (
     AppointmentView,
     BookingRequest,
@@ -100,7 +101,7 @@ def get_appointment(
 ) -> AppointmentView:
     """The appointment behind a manage link (a cancelled one shows status 'cancelled')."""
     appointment = booking.appointment_by_manage_token(session, token)
-    return booking.appointment_view(
+    return appointment_view(
         session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )
 
@@ -122,7 +123,7 @@ def reschedule_appointment(
     appointment = booking.reschedule_appointment(
         session, keyring=keyring, clock=clock, token=token, new_start=body.starts_at
     )
-    return booking.appointment_view(
+    return appointment_view(
         session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )
 
@@ -137,13 +138,13 @@ def cancel_appointment(
 ) -> AppointmentView:
     """Cancel the appointment and free its time. Cancelling twice is harmless."""
     appointment = booking.cancel_appointment(session, keyring=keyring, clock=clock, token=token)
-    return booking.appointment_view(
+    return appointment_view(
         session, keyring, clock, appointment, token=token, base_url=state.settings.base_url
     )
 
 
 router.add_api_route(
-    booking.CALENDAR_API_PATH.removeprefix(router.prefix),
+    CALENDAR_API_PATH.removeprefix(router.prefix),
     pages.api_calendar,
     methods=["GET"],
     response_class=Response,

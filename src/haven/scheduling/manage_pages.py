@@ -17,6 +17,7 @@ from haven import i18n
 from haven.clock import Clock
 from haven.notify.ical import MEDIA_TYPE, CalendarEvent, calendar_file
 from haven.scheduling import booking
+from haven.scheduling.appointment_view import appointment_view
 from haven.scheduling.availability import SlotRuleBroken
 from haven.scheduling.models import Appointment, AppointmentStatus
 from haven.scheduling.page_parts import (
@@ -37,7 +38,7 @@ router = APIRouter(include_in_schema=False, route_class=PageRoute)
 def _manage_context(call: PageCall, token: str) -> tuple[Appointment, dict[str, Any]]:
     """The appointment behind the token and what every manage page shows of it."""
     appointment = booking.appointment_by_manage_token(call.session, token)
-    view = booking.appointment_view(
+    view = appointment_view(
         call.session,
         call.keyring,
         call.clock,
@@ -71,7 +72,7 @@ def manage(token: str, call: Call, done: str | None = None) -> Response:
 
 @router.get("/manage/{token}")
 def manage_short_link(token: str) -> Response:
-    """booking.MANAGE_PAGE_PATH: the link in API answers and messages leads to the page."""
+    """appointment_view.MANAGE_PAGE_PATH: the link in API answers and messages leads to the page."""
     return RedirectResponse(manage_path(token), status_code=308)
 
 

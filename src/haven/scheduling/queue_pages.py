@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from haven.errors import Invalid
-from haven.scheduling import booking, waitlist, walk_in_queue
+from haven.scheduling import waitlist, walk_in_queue
+from haven.scheduling.appointment_view import MANAGE_PAGE_PATH
 from haven.scheduling.catalog import OfficeEntry, ServiceEntry
 from haven.scheduling.models import Office, Service
 from haven.scheduling.page_parts import office_by_slug, service_by_slug
@@ -162,4 +163,4 @@ async def accept_offer(token: str, call: Call) -> Response:
         call.session, call.keyring, call.clock, token=token, base_url=call.settings.base_url
     )
     manage_token = result.view.manage_url.rsplit("/", 1)[1]
-    return see_other(booking.MANAGE_PAGE_PATH.format(token=manage_token))
+    return see_other(MANAGE_PAGE_PATH.format(token=manage_token))

@@ -34,6 +34,7 @@ from haven.notify.models import MessageKind, OutboundMessage
 from haven.notify.service import Content, SendEnv, queue_message, register_content
 from haven.notify.texts import MessageFacts
 from haven.scheduling import booking
+from haven.scheduling.appointment_view import PUBLIC_ACTOR
 from haven.scheduling.availability import check_date_range, find_slots
 from haven.scheduling.claiming import SlotTaken
 from haven.scheduling.events import WaitlistEvent
@@ -234,7 +235,7 @@ def accept_offer(
         session,
         keyring,
         clock,
-        actor=booking.PUBLIC_ACTOR,
+        actor=PUBLIC_ACTOR,
         purpose=ReadPurpose.OWN_REQUEST,
         person_ids=[entry.person_id],
         context="waitlist-accept",
@@ -302,7 +303,7 @@ def _record(
     append(
         session,
         kind,
-        actor=WAITLIST_ACTOR if kind is WaitlistEvent.OFFERED else booking.PUBLIC_ACTOR,
+        actor=WAITLIST_ACTOR if kind is WaitlistEvent.OFFERED else PUBLIC_ACTOR,
         time=now,
         subject_tag_keys=tag_keys,
         office=entry.office_id,
